@@ -1,0 +1,476 @@
+//! From raw blocks to a document: headings recognised from numbering (第三部分, 一、, (一),
+//! 1., 1、, (1), 1) ...) and emphasis, tables of contents kept as lists, tables pasted as one
+//! cell per line, heading levels, sections, language and sentences.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::{
+    Block, BlockKind, Document, Format, Lang, RawBlock, RawDocument, RawKind, Section, Table,
+    TableOrigin, detect_lang, sentences,
+};
+
+/// How a heading is numbered. Headings of the same style are siblings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Style {
+    Part,
+    Chapter,
+    SectionWord,
+    Article,
+    CnEnum,
+    ParenCn,
+    NumDun,
+    NumDot,
+    Decimal(u8),
+    ParenNum,
+    NumParen,
+    Letter,
+    Circled,
+    Angle,
+    Roman,
+    EnWord,
+    Bold,
+    Plain,
+    Markup(u8),
+}
+
+const CN_NUM: &str = "[一二三四五六七八九十百零〇两]+";
+
+fn numbering_patterns() -> &'static [(Regex, Style)] {
+    static PATTERNS: OnceLock<Vec<(Regex, Style)>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let n = CN_NUM;
+        let table = [
+            (format!(r"^第(?:{n}|\d+)部分"), Style::Part),
+            (format!(r"^第(?:{n}|\d+)章"), Style::Chapter),
+            (format!(r"^第(?:{n}|\d+)节"), Style::SectionWord),
+            (format!(r"^第(?:{n}|\d+)条"), Style::Article),
+            (format!(r"^{n} ?[、.]"), Style::CnEnum),
+            // "()" with the numeral missing is a typo seen in real policies.
+            (format!(r"^\( ?(?:{n})? ?\)"), Style::ParenCn),
+            (
+                r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?".to_string(),
+                Style::Decimal(3),
+            ),
+            (
+                r"^\d{1,2}\.\d{1,2}(?:\.|[^\d.]|$)".to_string(),
+                Style::Decimal(2),
+            ),
+            (r"^\d{1,2} ?、".to_string(), Style::NumDun),
+            (r"^\d{1,2} ?\.(?:[^\d]|$)".to_string(), Style::NumDot),
+            (r"^\( ?\d{1,2} ?\)".to_string(), Style::ParenNum),
+            (r"^\d{1,2} ?\)".to_string(), Style::NumParen),
+            (
+                r"^(?:\([a-zA-Z]\)|[a-z]\)|[A-Z]\. )".to_string(),
+                Style::Letter,
+            ),
+            (r"^[①-⑳]".to_string(), Style::Circled),
+            (r"^<\d+(?:\.\d+)*>".to_string(), Style::Angle),
+            (r"^[IVX]{1,5}\. ".to_string(), Style::Roman),
+            (
+                r"^(?i:section|article|chapter|part) +(?:\d+|[IVX]+)\b[.:]?".to_string(),
+                Style::EnWord,
+            ),
+        ];
+        table
+            .into_iter()
+            .map(|(pattern, style)| (Regex::new(&pattern).expect("numbering pattern"), style))
+            .collect()
+    })
+}
+
+/// The numbering style at the start of `text` and the byte length of the marker.
+pub(crate) fn numbering(text: &str) -> Option<(Style, usize)> {
+    for (pattern, style) in numbering_patterns() {
+        if let Some(m) = pattern.find(text) {
+            // Patterns that peek at the character after the marker must not swallow it.
+            let mut end = m.end();
+            if matches!(style, Style::NumDot | Style::Decimal(2)) {
+                let marker = m.as_str();
+                if let Some(last) = marker.chars().last()
+                    && last != '.'
+                    && !last.is_ascii_digit()
+                {
+                    end -= last.len_utf8();
+                }
+            }
+            return Some((*style, end));
+        }
+    }
+    None
+}
+
+const SENTENCE_PUNCT: &[char] = &['。', ';', '!', '?'];
+const CLAUSE_END: &[char] = &['。', ';', '!', ',', '、', ':', '?'];
+
+fn chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+fn is_zh(text: &str) -> bool {
+    text.chars().any(super::is_han)
+}
+
+/// Does `body` (the text after any numbering) read like a heading rather than a sentence?
+fn heading_body(body: &str, max_zh: usize, max_en_words: usize) -> bool {
+    let body = body.trim();
+    if body.is_empty() || body.contains('\n') {
+        return false;
+    }
+    if is_zh(body) {
+        let trimmed = body.trim_end_matches(['"', ')', ']', '】', '》']);
+        chars(body) <= max_zh
+            && !body.contains(['。', ';'])
+            && !trimmed.ends_with(CLAUSE_END)
+            && !body.contains("! ")
+    } else {
+        let words = body.split_whitespace().count();
+        let first = body.chars().next().unwrap_or(' ');
+        words <= max_en_words
+            && !first.is_lowercase()
+            && !body.ends_with(['.', ',', ';', ':'])
+            && !body.contains(". ")
+    }
+}
+
+/// The heading style of a block's text, if it reads like a heading.
+pub(crate) fn heading_style(text: &str, strong: bool) -> Option<Style> {
+    let text = text.trim();
+    if text.contains('\n') {
+        return None;
+    }
+    if let Some((style, end)) = numbering(text) {
+        let body = &text[end..];
+        return heading_body(body, 40, 14).then_some(style);
+    }
+    if strong && heading_body(text, 40, 14) {
+        return Some(Style::Bold);
+    }
+    let plain = if is_zh(text) {
+        (2..=20).contains(&chars(text))
+            && !text.contains(SENTENCE_PUNCT)
+            && !text.contains([',', '、', ':'])
+    } else {
+        let words = text.split_whitespace().count();
+        (1..=8).contains(&words)
+            && text.chars().next().is_some_and(char::is_uppercase)
+            && !text.contains(['.', ',', ';', ':', '@', '/'])
+            && text.chars().filter(char::is_ascii_alphabetic).count() >= 3
+    };
+    plain.then_some(Style::Plain)
+}
+
+/// Table header cells end with a column noun.
+fn is_header_cell(text: &str) -> bool {
+    static HEADER: OnceLock<Regex> = OnceLock::new();
+    let header = HEADER.get_or_init(|| {
+        Regex::new(
+            r"(?i)(?:名称|来源|目的|用途|范围|类型|种类|提供方|开发者|主体|链接|网址|功能|场景|字段|方式|说明|内容|权限|描述|公司|厂商|name|purpose|purposes|type|types|provider|vendor|developer|data|link|url|scope|description)\s*(?:\([^)]*\))?\s*:?$",
+        )
+        .expect("header pattern")
+    });
+    let text = text.trim();
+    chars(text) <= 24 && !text.contains(SENTENCE_PUNCT) && header.is_match(text)
+}
+
+fn is_cell_like(block: &RawBlock) -> bool {
+    let text = block.text.trim();
+    block.kind == RawKind::Paragraph
+        && !text.contains('\n')
+        && chars(text) <= 200
+        && !text.ends_with('。')
+        && numbering(text).is_none()
+}
+
+/// Tables pasted as text: k header cells each on a line, then rows of k cells.
+fn detect_flattened_tables(raw: &mut RawDocument) {
+    let n = raw.blocks.len();
+    let mut i = 0;
+    while i < n {
+        if !(is_cell_like(&raw.blocks[i]) && is_header_cell(&raw.blocks[i].text)) {
+            i += 1;
+            continue;
+        }
+        let mut k = 0;
+        while i + k < n
+            && k < 8
+            && is_cell_like(&raw.blocks[i + k])
+            && is_header_cell(&raw.blocks[i + k].text)
+        {
+            k += 1;
+        }
+        let mut data = 0;
+        while i + k + data < n && is_cell_like(&raw.blocks[i + k + data]) {
+            data += 1;
+        }
+        let rows = data / k.max(1);
+        if k < 2 || rows == 0 {
+            i += k.max(1);
+            continue;
+        }
+        let table = raw.new_table(TableOrigin::Flattened);
+        for (offset, block) in raw.blocks[i..i + k + rows * k].iter_mut().enumerate() {
+            block.kind = RawKind::TableCell {
+                table,
+                row: offset / k,
+                col: offset % k,
+                header: offset < k,
+            };
+        }
+        i += k + rows * k;
+    }
+}
+
+/// Build the document from the blocks a front end produced.
+pub(crate) fn build(mut raw: RawDocument, format: Format, lang: Option<Lang>) -> Document {
+    detect_flattened_tables(&mut raw);
+    let styles: Vec<Option<Style>> = infer_heading_styles(&raw.blocks);
+    let levels = assign_levels(&raw.blocks, &styles);
+
+    let lang = lang.unwrap_or_else(|| detect_lang(raw.blocks.iter().map(|b| b.text.as_str())));
+    let mut tables: Vec<Table> = raw
+        .tables
+        .iter()
+        .map(|&origin| Table {
+            rows: Vec::new(),
+            header_rows: 0,
+            origin,
+        })
+        .collect();
+
+    let mut blocks = Vec::with_capacity(raw.blocks.len());
+    for (index, (block, level)) in raw.blocks.into_iter().zip(levels).enumerate() {
+        let kind = match (block.kind, level) {
+            (RawKind::Heading(level), _) => BlockKind::Heading {
+                level,
+                inferred: false,
+            },
+            (_, Some(level)) => BlockKind::Heading {
+                level,
+                inferred: true,
+            },
+            (RawKind::Paragraph, None) => BlockKind::Paragraph,
+            (RawKind::ListItem, None) => BlockKind::ListItem,
+            (
+                RawKind::TableCell {
+                    table,
+                    row,
+                    col,
+                    header,
+                },
+                None,
+            ) => {
+                let entry = &mut tables[table];
+                while entry.rows.len() <= row {
+                    entry.rows.push(Vec::new());
+                }
+                entry.rows[row].push(index);
+                if header {
+                    entry.header_rows = entry.header_rows.max(row + 1);
+                }
+                BlockKind::TableCell {
+                    table,
+                    row,
+                    col,
+                    header,
+                }
+            }
+        };
+        let span = block.map.to_source(0..block.text.len());
+        let sentences = sentences::split(&block.text, lang);
+        blocks.push(Block {
+            kind,
+            section: 0,
+            text: block.text,
+            map: block.map,
+            span,
+            sentences,
+        });
+    }
+
+    let sections = build_sections(&mut blocks);
+    let title = pick_title(&blocks);
+    Document {
+        format,
+        lang,
+        blocks,
+        sections,
+        tables,
+        comments: raw.comments,
+        title,
+    }
+}
+
+/// Heading styles of blocks that read like headings; a run of adjacent same-style
+/// candidates (a table of contents, a list of short items) stays a list.
+fn infer_heading_styles(blocks: &[RawBlock]) -> Vec<Option<Style>> {
+    let mut styles: Vec<Option<Style>> = blocks
+        .iter()
+        .map(|block| match block.kind {
+            RawKind::Heading(level) => Some(Style::Markup(level)),
+            RawKind::Paragraph | RawKind::ListItem => heading_style(&block.text, block.strong),
+            RawKind::TableCell { .. } => None,
+        })
+        .collect();
+    let mut i = 0;
+    while i < styles.len() {
+        let Some(style) = styles[i].filter(|s| !matches!(s, Style::Markup(_))) else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + 1;
+        while j < styles.len() && styles[j] == Some(style) {
+            j += 1;
+        }
+        // Two unnumbered lines in a row are often a title and subtitle; a list needs three.
+        let list_length = if style == Style::Plain { 3 } else { 2 };
+        if j - i >= list_length {
+            for entry in &mut styles[i..j] {
+                *entry = None;
+            }
+        }
+        i = j;
+    }
+    styles
+}
+
+/// Levels for headings: markup headings keep theirs; numbered ones take the level of the
+/// first heading of the same style, or nest one deeper than the current heading.
+fn assign_levels(blocks: &[RawBlock], styles: &[Option<Style>]) -> Vec<Option<u8>> {
+    let mut stack: Vec<(Style, u8)> = Vec::new();
+    blocks
+        .iter()
+        .zip(styles)
+        .map(|(block, style)| {
+            let style = (*style)?;
+            if let RawKind::Heading(level) = block.kind {
+                stack.retain(|&(_, l)| l < level);
+                stack.push((style, level));
+                return None;
+            }
+            if style == Style::Plain {
+                // An unnumbered line labels what follows; it never closes numbered sections.
+                return Some(stack.last().map_or(1, |&(_, l)| (l + 1).min(9)));
+            }
+            if let Some(position) = stack.iter().position(|&(s, _)| s == style) {
+                let level = stack[position].1;
+                stack.truncate(position + 1);
+                Some(level)
+            } else {
+                let level = stack.last().map_or(1, |&(_, l)| (l + 1).min(9));
+                stack.push((style, level));
+                Some(level)
+            }
+        })
+        .collect()
+}
+
+fn build_sections(blocks: &mut [Block]) -> Vec<Section> {
+    let mut sections = vec![Section {
+        heading: None,
+        level: 0,
+        parent: None,
+        blocks: 0..blocks.len(),
+    }];
+    let mut open: Vec<usize> = vec![0];
+    for index in 0..blocks.len() {
+        if let BlockKind::Heading { level, .. } = blocks[index].kind {
+            while open.len() > 1 && sections[*open.last().unwrap_or(&0)].level >= level {
+                let closed = open.pop().unwrap_or(0);
+                sections[closed].blocks.end = index;
+            }
+            let parent = *open.last().unwrap_or(&0);
+            sections.push(Section {
+                heading: Some(index),
+                level,
+                parent: Some(parent),
+                blocks: index..blocks.len(),
+            });
+            open.push(sections.len() - 1);
+        }
+        blocks[index].section = *open.last().unwrap_or(&0);
+    }
+    sections
+}
+
+/// The first early heading that names a policy, else the first heading, else the first block.
+fn pick_title(blocks: &[Block]) -> Option<usize> {
+    static POLICY: OnceLock<Regex> = OnceLock::new();
+    let policy = POLICY.get_or_init(|| {
+        Regex::new(
+            r"(?i)隐私|个人信息|政策|协议|条款|声明|指引|privacy|policy|notice|terms|statement",
+        )
+        .expect("title pattern")
+    });
+    let early = || blocks.iter().enumerate().take(12);
+    early()
+        .find(|(_, b)| b.is_heading() && policy.is_match(&b.text))
+        .or_else(|| early().find(|(_, b)| b.is_heading()))
+        .or_else(|| early().find(|(_, b)| policy.is_match(&b.text) && b.text.chars().count() <= 60))
+        .or_else(|| early().next())
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_chinese_numbering() {
+        let cases = [
+            ("第三部分 隐私保护政策", Style::Part),
+            ("第一章 总则", Style::Chapter),
+            ("第十条 个人信息的保存", Style::Article),
+            ("一、我们如何收集和使用您的个人信息", Style::CnEnum),
+            ("(一)我们如何收集您的信息", Style::ParenCn),
+            ("1.帮助您成为用户", Style::NumDot),
+            ("1、我们如何使用Cookie", Style::NumDun),
+            ("(1)帮助您完成注册", Style::ParenNum),
+            ("1)我们在您使用服务过程中收集的信息", Style::NumParen),
+            ("1.1 注册", Style::Decimal(2)),
+            ("<3.1>日志信息", Style::Angle),
+            ("Section 2 Information We Collect", Style::EnWord),
+        ];
+        for (text, style) in cases {
+            assert_eq!(heading_style(text, false), Some(style), "{text}");
+        }
+    }
+
+    #[test]
+    fn sentences_are_not_headings() {
+        for text in [
+            "1.在获取明确同意的情况下共享:获得您的明确同意后,我们会与其他方共享您的个人信息;",
+            "(一)您有权访问、更正、删除您的个人信息,法律法规规定的例外情况除外。",
+            "特别提示:",
+            "1. we collect your email address when you sign up",
+            "2023.09.06",
+            "感谢您使用本平台!",
+        ] {
+            assert_eq!(heading_style(text, false), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn bold_and_short_lines() {
+        assert_eq!(
+            heading_style("我们如何保护您的信息", true),
+            Some(Style::Bold)
+        );
+        assert_eq!(heading_style("引言", false), Some(Style::Plain));
+        assert_eq!(
+            heading_style("Information We Collect", false),
+            Some(Style::Plain)
+        );
+        assert_eq!(heading_style("姓名、身份证号、人脸照片", false), None);
+    }
+
+    #[test]
+    fn header_cells() {
+        assert!(is_header_cell("第三方SDK名称"));
+        assert!(is_header_cell("收集个人信息用途/目的"));
+        assert!(is_header_cell("SDK Name"));
+        assert!(!is_header_cell("人脸识别SDK"));
+        assert!(!is_header_cell("姓名、身份证号、人脸照片"));
+    }
+}

@@ -1,0 +1,358 @@
+//! Plain text (and the content of HTML `<pre>`): paragraphs from blank lines or line ends,
+//! soft-wrapped lines joined, headings from numbering, `#` markers and `===` underlines.
+//! Markdown residue common in exported policies (`**bold**`, `1\.` escapes) is read, not kept.
+
+use std::ops::Range;
+
+use super::structure::{heading_style, numbering};
+use super::{MappedText, RawDocument, RawKind, TextBuilder};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LineKind {
+    Blank,
+    /// `===`, `---`, `***` and the like.
+    Rule(char),
+    /// `# Title`: level and the byte offset where the title starts.
+    Atx(u8, usize),
+    /// A numbering marker with nothing after it (`1.` alone on a line).
+    MarkerOnly,
+    Text,
+}
+
+struct Line {
+    range: Range<usize>,
+    kind: LineKind,
+    /// The line, normalised, for classification only.
+    normalized: String,
+}
+
+/// The block being built: its kind, text, number of lines, and whether it is closed to
+/// further lines (a heading line waits only for a possible setext underline).
+struct Pending {
+    kind: RawKind,
+    builder: TextBuilder,
+    lines: usize,
+    closed: bool,
+}
+
+pub(crate) fn parse(source: &MappedText) -> RawDocument {
+    let lines = split_lines(&source.text);
+    let text_lines = lines.iter().filter(|l| l.kind == LineKind::Text).count();
+    let blank_lines = lines.iter().filter(|l| l.kind == LineKind::Blank).count();
+    // Documents that separate paragraphs with blank lines wrap long paragraphs over lines.
+    let blank_separated = blank_lines * 3 >= text_lines;
+
+    let mut doc = RawDocument::default();
+    let mut current: Option<Pending> = None;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = &lines[i];
+        match line.kind {
+            LineKind::Blank => flush(&mut doc, &mut current),
+            LineKind::Rule(marker) => {
+                let underline = matches!(marker, '=' | '-')
+                    && current
+                        .as_ref()
+                        .is_some_and(|p| p.lines == 1 && setext_title(p.builder.text()));
+                match current.take() {
+                    Some(pending) if underline => {
+                        let level = if marker == '=' { 1 } else { 2 };
+                        doc.push(RawKind::Heading(level), pending.builder);
+                    }
+                    other => {
+                        current = other;
+                        flush(&mut doc, &mut current);
+                    }
+                }
+            }
+            LineKind::Atx(level, start) => {
+                flush(&mut doc, &mut current);
+                let mut builder = TextBuilder::default();
+                push_line(&mut builder, source, start..line.range.end);
+                doc.push(RawKind::Heading(level), builder);
+            }
+            LineKind::MarkerOnly => {
+                // "1." on its own line: the heading or item text follows on the next line.
+                flush(&mut doc, &mut current);
+                let next = (i + 1..lines.len()).find(|&j| lines[j].kind != LineKind::Blank);
+                let mut builder = TextBuilder::default();
+                push_line(&mut builder, source, line.range.clone());
+                if let Some(j) = next.filter(|&j| lines[j].kind == LineKind::Text) {
+                    builder.space(line.range.end);
+                    push_line(&mut builder, source, lines[j].range.clone());
+                    i = j;
+                }
+                let kind = if heading_style(builder.text(), false).is_some() {
+                    RawKind::Paragraph
+                } else {
+                    RawKind::ListItem
+                };
+                doc.push(kind, builder);
+            }
+            LineKind::Text => {
+                let numbered = numbering(&line.normalized).is_some();
+                let standalone = heading_style(&line.normalized, false).is_some();
+                let previous = i.checked_sub(1).map(|j| &lines[j]);
+                let continues = match (&current, previous) {
+                    (Some(p), Some(previous)) if !p.closed && !standalone && !numbered => {
+                        blank_separated || soft_wrap(p.builder.text(), &previous.normalized)
+                    }
+                    _ => false,
+                };
+                if let (true, Some(pending), Some(previous)) = (continues, &mut current, previous) {
+                    if soft_wrap(pending.builder.text(), &previous.normalized) {
+                        pending.builder.space(previous.range.end);
+                    } else {
+                        pending.builder.hard_break(previous.range.end);
+                    }
+                    push_line(&mut pending.builder, source, line.range.clone());
+                    pending.lines += 1;
+                } else {
+                    flush(&mut doc, &mut current);
+                    let mut builder = TextBuilder::default();
+                    push_line(&mut builder, source, line.range.clone());
+                    let kind = if numbered && !standalone {
+                        RawKind::ListItem
+                    } else {
+                        RawKind::Paragraph
+                    };
+                    current = Some(Pending {
+                        kind,
+                        builder,
+                        lines: 1,
+                        closed: standalone,
+                    });
+                }
+            }
+        }
+        i += 1;
+    }
+    flush(&mut doc, &mut current);
+    doc
+}
+
+fn flush(doc: &mut RawDocument, current: &mut Option<Pending>) {
+    if let Some(pending) = current.take() {
+        doc.push(pending.kind, pending.builder);
+    }
+}
+
+/// A line break inside a sentence: the text so far does not end a sentence, and the line
+/// that was broken is long enough to have been wrapped.
+fn soft_wrap(text_so_far: &str, previous_line: &str) -> bool {
+    let ends_sentence = text_so_far
+        .trim_end()
+        .trim_end_matches(['"', '\'', ')', '】', '》'])
+        .ends_with(['。', '.', '!', '?', ';', ':']);
+    !ends_sentence && previous_line.chars().count() >= 20
+}
+
+fn setext_title(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty() && text.chars().count() <= 60 && !text.contains(['。', ';', '!'])
+}
+
+fn split_lines(text: &str) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i <= bytes.len() {
+        let at_end = i == bytes.len();
+        if at_end || bytes[i] == b'\n' || bytes[i] == b'\r' {
+            let range = start..i;
+            lines.push(classify(text, range));
+            if at_end {
+                break;
+            }
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    lines
+}
+
+fn classify(text: &str, range: Range<usize>) -> Line {
+    let raw = &text[range.clone()];
+    let normalized = quick_normalize(raw);
+    let trimmed = normalized.trim();
+    let kind = if trimmed.is_empty() {
+        LineKind::Blank
+    } else if trimmed.chars().count() >= 3
+        && trimmed
+            .chars()
+            .all(|c| c == trimmed.chars().next().unwrap_or(' ') || c == ' ')
+        && matches!(
+            trimmed.chars().next(),
+            Some('=' | '-' | '*' | '_' | '~' | '#')
+        )
+        && trimmed.chars().filter(|&c| c != ' ').count() >= 3
+    {
+        LineKind::Rule(trimmed.chars().next().unwrap_or('-'))
+    } else if let Some((level, offset)) = atx(raw) {
+        LineKind::Atx(level, range.start + offset)
+    } else if numbering(trimmed).is_some_and(|(_, end)| trimmed[end..].trim().is_empty()) {
+        LineKind::MarkerOnly
+    } else {
+        LineKind::Text
+    };
+    Line {
+        range,
+        kind,
+        normalized: trimmed.to_string(),
+    }
+}
+
+/// `# Title` (up to three spaces of indent): the level and where the title text starts.
+fn atx(line: &str) -> Option<(u8, usize)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent > 3 {
+        return None;
+    }
+    let rest = &line[indent..];
+    let hashes = rest.len() - rest.trim_start_matches('#').len();
+    if !(1..=6).contains(&hashes) {
+        return None;
+    }
+    let after = &rest[hashes..];
+    if !after.starts_with([' ', '\t']) || after.trim().is_empty() {
+        return None;
+    }
+    let offset = indent + hashes + (after.len() - after.trim_start().len());
+    Some((hashes as u8, offset))
+}
+
+/// Normalise a line for classification (the block text is built with its map separately).
+fn quick_normalize(line: &str) -> String {
+    let mut builder = TextBuilder::default();
+    push_stripped(&mut builder, line, 0, |b, piece, at, strong| {
+        b.push_source(piece, at, strong);
+    });
+    builder.finish().0
+}
+
+fn push_line(builder: &mut TextBuilder, source: &MappedText, range: Range<usize>) {
+    let line = &source.text[range.clone()];
+    push_stripped(builder, line, range.start, |b, piece, at, strong| {
+        b.push_mapped(source, at..at + piece.len(), strong);
+    });
+}
+
+/// Push `line` (found at `base`) without Markdown residue: `**` toggles bold, a backslash
+/// before ASCII punctuation is an escape.
+fn push_stripped(
+    builder: &mut TextBuilder,
+    line: &str,
+    base: usize,
+    mut push: impl FnMut(&mut TextBuilder, &str, usize, bool),
+) {
+    let bytes = line.as_bytes();
+    let mut strong = false;
+    let mut piece_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let skip = if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'*') {
+            Some(2)
+        } else if bytes[i] == b'\\' && bytes.get(i + 1).is_some_and(u8::is_ascii_punctuation) {
+            Some(1)
+        } else {
+            None
+        };
+        match skip {
+            Some(n) => {
+                if piece_start < i {
+                    push(builder, &line[piece_start..i], base + piece_start, strong);
+                }
+                if n == 2 {
+                    strong = !strong;
+                }
+                i += n;
+                piece_start = i;
+                if n == 1 {
+                    // Keep the escaped character itself.
+                    i += 1;
+                }
+            }
+            None => i += 1,
+        }
+    }
+    if piece_start < line.len() {
+        push(builder, &line[piece_start..], base + piece_start, strong);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(text: &str) -> Vec<(RawKind, String)> {
+        parse(&MappedText::identity(text, 0))
+            .blocks
+            .into_iter()
+            .map(|b| (b.kind, b.text))
+            .collect()
+    }
+
+    #[test]
+    fn joins_soft_wrapped_lines_and_keeps_headings_apart() {
+        let text = "一、我们如何收集信息\n\n我们会收集您的手机号码和电子邮箱地址,用于注册\n    和登录。\n\n二、联系我们\n";
+        assert_eq!(
+            blocks(text),
+            vec![
+                (RawKind::Paragraph, "一、我们如何收集信息".to_string()),
+                (
+                    RawKind::Paragraph,
+                    "我们会收集您的手机号码和电子邮箱地址,用于注册和登录。".to_string()
+                ),
+                (RawKind::Paragraph, "二、联系我们".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_paragraph_per_line_without_blank_lines() {
+        let text = "引言\n我们收集信息。\n我们保护信息。\n1、如何联系我们\n";
+        let kinds: Vec<String> = blocks(text).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "引言",
+                "我们收集信息。",
+                "我们保护信息。",
+                "1、如何联系我们"
+            ]
+        );
+    }
+
+    #[test]
+    fn marker_alone_on_a_line_joins_the_next_line() {
+        let text = "1. \n\n服务条款的确认和接纳\n\n正文。\n";
+        assert_eq!(blocks(text)[0].1, "1.服务条款的确认和接纳");
+    }
+
+    #[test]
+    fn setext_and_atx_headings_and_markdown_residue() {
+        let text = "“美V聊天”隐私政策  \n==========\n### 提示条款\n**本政策将帮助您了解以下内容:**\n1\\. 在您使用服务时,您同意本政策。\n";
+        let parsed = blocks(text);
+        assert_eq!(
+            parsed[0],
+            (RawKind::Heading(1), "\"美V聊天\"隐私政策".to_string())
+        );
+        assert_eq!(parsed[1], (RawKind::Heading(3), "提示条款".to_string()));
+        assert_eq!(parsed[2].1, "本政策将帮助您了解以下内容:");
+        assert_eq!(parsed[3].1, "1.在您使用服务时,您同意本政策。");
+    }
+
+    #[test]
+    fn spans_point_into_the_source() {
+        let text = "标题\n\n  我们会在 15 天内答复。\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        let block = &doc.blocks[1];
+        let at = block.text.find("15天").unwrap();
+        let span = block.map.to_source(at..at + "15天".len());
+        assert_eq!(&text[span.start..span.end], "15 天");
+    }
+}
