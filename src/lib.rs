@@ -1,9 +1,18 @@
 //! privlint: a privacy-compliance linter for privacy policies and data-collection manifests.
 //!
-//! The library never prints; `main.rs` renders reports and maps them to exit codes.
+//! `engine::check_paths` checks files with a loaded `rules::RuleSet` and returns a
+//! `diagnostic::Report`; `render` turns it into text. The library never prints; the binary
+//! renders reports and maps them to exit codes.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod debug;
 pub mod decode;
+pub mod diagnostic;
 pub mod document;
+pub mod engine;
+pub mod explain;
+pub mod render;
+pub mod rules;
 pub mod source;
+pub mod walk;
+pub mod yaml;

@@ -192,10 +192,10 @@ impl State<'_> {
 
     fn end_tag(&mut self, tag: TagEnd) {
         match tag {
-            TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item => {
-                if !matches!(&self.current, Some((RawKind::TableCell { .. }, _))) {
-                    self.flush();
-                }
+            TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item
+                if !matches!(&self.current, Some((RawKind::TableCell { .. }, _))) =>
+            {
+                self.flush();
             }
             TagEnd::HtmlBlock => {
                 if let Some(block) = self.html_block.take() {

@@ -15,7 +15,7 @@ pub use offsets::{MappedText, OffsetMap, TextBuilder, is_cjk, is_han};
 
 use crate::source::{SourceFile, Span};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Markdown,
@@ -58,7 +58,9 @@ impl Format {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     En,
@@ -73,12 +75,10 @@ impl Lang {
         }
     }
 
-    pub fn parse(code: &str) -> Option<Lang> {
-        match code {
-            "en" => Some(Lang::En),
-            "zh" => Some(Lang::Zh),
-            _ => None,
-        }
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
+
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 

@@ -1,0 +1,240 @@
+//! Findings, evidence and the report: plain data, rendered elsewhere.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::{Format, Lang};
+use crate::source::{SourceFile, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The lowest severity that fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// A place in a file of the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub file: usize,
+    pub span: Span,
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub references: Vec<String>,
+    pub primary: Label,
+    pub related: Vec<Label>,
+    /// The heading of the section the finding is in (part of the fingerprint).
+    pub section: Option<String>,
+    pub fingerprint: String,
+}
+
+/// Where a `require` rule found what it needed.
+#[derive(Clone, Debug)]
+pub struct Evidence {
+    pub rule: String,
+    pub location: Label,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Policy,
+    Manifest,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    Checked,
+    /// Read but not checked (empty, undecodable): a parse-error finding says why.
+    Failed,
+    /// Not read (too large, not a file): listed in the summary with the reason.
+    Skipped(String),
+}
+
+#[derive(Debug)]
+pub struct FileEntry {
+    pub source: SourceFile,
+    pub kind: FileKind,
+    pub format: Option<Format>,
+    pub lang: Option<Lang>,
+    pub status: FileStatus,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileEntry>,
+    pub findings: Vec<Finding>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub suppressed: usize,
+    pub skipped: usize,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
+        Summary {
+            files: self.files.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            suppressed: 0,
+            skipped: self
+                .files
+                .iter()
+                .filter(|f| matches!(f.status, FileStatus::Skipped(_)))
+                .count(),
+        }
+    }
+
+    pub fn source(&self, label: &Label) -> &SourceFile {
+        &self.files[label.file].source
+    }
+
+    /// True when a finding reaches the `fail_on` threshold.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        fail_on
+            .threshold()
+            .is_some_and(|t| self.findings.iter().any(|f| f.severity >= t))
+    }
+
+    /// Sort findings and evidence by file, position and rule, and fingerprint the findings.
+    pub fn finish(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (
+                a.primary.file,
+                a.primary.span.start,
+                &a.rule,
+                a.primary.span.end,
+            )
+                .cmp(&(
+                    b.primary.file,
+                    b.primary.span.start,
+                    &b.rule,
+                    b.primary.span.end,
+                ))
+        });
+        self.evidence.sort_by(|a, b| {
+            (a.location.file, a.location.span.start, &a.rule).cmp(&(
+                b.location.file,
+                b.location.span.start,
+                &b.rule,
+            ))
+        });
+        let mut seen: HashMap<u64, u32> = HashMap::new();
+        for finding in &mut self.findings {
+            let source = &self.files[finding.primary.file].source;
+            let text: String = source
+                .slice(finding.primary.span)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let base = fnv1a(&[
+                finding.rule.as_bytes(),
+                source.display.as_bytes(),
+                text.as_bytes(),
+                finding.section.as_deref().unwrap_or("").as_bytes(),
+            ]);
+            let occurrence = seen.entry(base).or_insert(0);
+            *occurrence += 1;
+            let hash = fnv1a(&[&base.to_le_bytes(), &occurrence.to_le_bytes()]);
+            finding.fingerprint = format!("{hash:016x}");
+        }
+    }
+}
+
+/// FNV-1a over several fields, with a separator so ("ab","c") and ("a","bc") differ.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &byte in part.iter().chain(std::iter::once(&0xFF)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_order_for_fail_on() {
+        assert!(Severity::Error > Severity::Warning && Severity::Warning > Severity::Info);
+        let report = Report {
+            findings: vec![Finding {
+                rule: "r".into(),
+                severity: Severity::Warning,
+                message: String::new(),
+                help: None,
+                references: vec![],
+                primary: Label {
+                    file: 0,
+                    span: Span::new(0, 0),
+                    message: None,
+                },
+                related: vec![],
+                section: None,
+                fingerprint: String::new(),
+            }],
+            ..Default::default()
+        };
+        assert!(!report.fails(FailOn::Error));
+        assert!(report.fails(FailOn::Warning));
+        assert!(report.fails(FailOn::Info));
+        assert!(!report.fails(FailOn::Never));
+    }
+
+    #[test]
+    fn fnv_separates_fields() {
+        assert_ne!(fnv1a(&[b"ab", b"c"]), fnv1a(&[b"a", b"bc"]));
+    }
+}

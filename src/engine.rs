@@ -1,0 +1,306 @@
+//! Checking files: read, decode, parse, run the applicable rules, and collect findings and
+//! evidence into a report. Files are checked in parallel; the report is the same whatever
+//! the number of threads.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::decode::{DecodeProblem, decode};
+use crate::diagnostic::{
+    Evidence, FileEntry, FileKind, FileStatus, Finding, Label, Report, Severity,
+};
+use crate::document::{self, Document, Format, Lang};
+use crate::rules::eval::{self, Hit};
+use crate::rules::{CheckKind, Rule, RuleSet};
+use crate::source::{SourceFile, Span};
+use crate::walk::{self, Target};
+
+/// The id of the built-in rule that reports unreadable or empty input.
+pub const PARSE_ERROR: &str = "parse-error";
+
+/// Files larger than this are listed as skipped rather than read (no real policy comes close).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Overrides language detection.
+    pub lang: Option<Lang>,
+    pub max_file_size: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            lang: None,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// What checking one file produced, before file indices are assigned.
+struct FileResult {
+    entry: FileEntry,
+    findings: Vec<Finding>,
+    evidence: Vec<Evidence>,
+}
+
+/// Check every policy found under `paths` with `rules`.
+pub fn check_paths(paths: &[PathBuf], settings: &Settings, rules: &RuleSet) -> Report {
+    let targets = walk::collect(paths);
+    let results: Vec<FileResult> = targets
+        .par_iter()
+        .map(|target| check_target(target, settings, rules))
+        .collect();
+    let mut report = Report::default();
+    for (index, result) in results.into_iter().enumerate() {
+        report.files.push(result.entry);
+        report
+            .findings
+            .extend(result.findings.into_iter().map(|mut f| {
+                f.primary.file = index;
+                for label in &mut f.related {
+                    label.file = index;
+                }
+                f
+            }));
+        report
+            .evidence
+            .extend(result.evidence.into_iter().map(|mut e| {
+                e.location.file = index;
+                e
+            }));
+    }
+    report.finish();
+    report
+}
+
+fn check_target(target: &Target, settings: &Settings, rules: &RuleSet) -> FileResult {
+    let empty = |status: FileStatus| FileEntry {
+        source: SourceFile::from_text(&target.display, ""),
+        kind: FileKind::Policy,
+        format: None,
+        lang: None,
+        status,
+    };
+    let fail = |detail: String| {
+        let entry = empty(FileStatus::Failed);
+        let finding = parse_error(rules, &entry.source, Span::default(), detail);
+        FileResult {
+            entry,
+            findings: vec![finding],
+            evidence: Vec::new(),
+        }
+    };
+    if let Some(problem) = &target.problem {
+        return fail(problem.clone());
+    }
+    let size = match std::fs::metadata(&target.path) {
+        Ok(meta) => meta.len(),
+        Err(e) => return fail(format!("cannot read the file: {e}")),
+    };
+    if size > settings.max_file_size {
+        return FileResult {
+            entry: empty(FileStatus::Skipped(format!(
+                "larger than the {} MiB limit ({} bytes)",
+                settings.max_file_size >> 20,
+                size
+            ))),
+            findings: Vec::new(),
+            evidence: Vec::new(),
+        };
+    }
+    match read_source(&target.path, &target.display) {
+        Ok((source, format, problem)) => {
+            check_source(source, format, settings.lang, rules, problem)
+        }
+        Err(detail) => fail(detail),
+    }
+}
+
+/// Read and decode a policy file; its format comes from the extension, else from its content.
+pub fn read_source(
+    path: &Path,
+    display: &str,
+) -> Result<(SourceFile, Format, Option<DecodeProblem>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let by_extension = Format::from_path(path);
+    let decoded = decode(&bytes, by_extension != Some(Format::Text));
+    let problem = decoded.problem.clone();
+    let source = SourceFile::new(path.to_path_buf(), display.to_string(), decoded);
+    let format = by_extension.unwrap_or_else(|| Format::sniff(&source.text));
+    Ok((source, format, problem))
+}
+
+fn check_source(
+    source: SourceFile,
+    format: Format,
+    lang: Option<Lang>,
+    rules: &RuleSet,
+    problem: Option<DecodeProblem>,
+) -> FileResult {
+    let mut findings = Vec::new();
+    match problem {
+        Some(DecodeProblem::Binary { offset }) => {
+            let finding = parse_error(
+                rules,
+                &source,
+                Span::default(),
+                format!(
+                    "the file looks binary (a NUL byte at offset {offset}); it was not checked"
+                ),
+            );
+            return FileResult {
+                entry: FileEntry {
+                    source,
+                    kind: FileKind::Policy,
+                    format: Some(format),
+                    lang: None,
+                    status: FileStatus::Failed,
+                },
+                findings: vec![finding],
+                evidence: Vec::new(),
+            };
+        }
+        Some(DecodeProblem::Malformed { offset, count }) => {
+            let at = source.text.find('\u{FFFD}').unwrap_or(0);
+            let span = Span::new(at, at + '\u{FFFD}'.len_utf8().min(source.text.len() - at));
+            findings.push(parse_error(
+                rules,
+                &source,
+                span,
+                format!(
+                    "{count} byte sequence(s) are not valid {}; the first is at byte {offset}. They were replaced and the rest of the file was checked",
+                    source.encoding
+                ),
+            ));
+        }
+        None => {}
+    }
+    let doc = document::parse(&source, format, lang);
+    if doc.is_empty() {
+        findings.push(parse_error(
+            rules,
+            &source,
+            Span::default(),
+            "the document contains no text to check".to_string(),
+        ));
+        return FileResult {
+            entry: FileEntry {
+                source,
+                kind: FileKind::Policy,
+                format: Some(format),
+                lang: Some(doc.lang),
+                status: FileStatus::Failed,
+            },
+            findings,
+            evidence: Vec::new(),
+        };
+    }
+    let selected: Vec<&Rule> = rules.rules.iter().collect();
+    let (mut more, evidence) = lint(&doc, rules, &selected);
+    findings.append(&mut more);
+    FileResult {
+        entry: FileEntry {
+            source,
+            kind: FileKind::Policy,
+            format: Some(format),
+            lang: Some(doc.lang),
+            status: FileStatus::Checked,
+        },
+        findings,
+        evidence,
+    }
+}
+
+/// Run `selected` rules on a parsed document. Labels point at file 0; the caller renumbers.
+pub fn lint(doc: &Document, rules: &RuleSet, selected: &[&Rule]) -> (Vec<Finding>, Vec<Evidence>) {
+    let matches = rules.patterns.scan(doc);
+    let mut findings = Vec::new();
+    let mut evidence = Vec::new();
+    for rule in selected {
+        if rule.check.kind == CheckKind::Builtin || !rule.applies_to(doc.lang) {
+            continue;
+        }
+        let outcome = eval::evaluate(rule, rules, doc, &matches);
+        for hit in outcome.hits {
+            findings.push(finding(rule, doc, &hit));
+        }
+        if let Some((block, range)) = outcome.evidence {
+            evidence.push(Evidence {
+                rule: rule.id.clone(),
+                location: Label {
+                    file: 0,
+                    span: doc.blocks[block].source_span(range),
+                    message: None,
+                },
+            });
+        }
+    }
+    (findings, evidence)
+}
+
+fn finding(rule: &Rule, doc: &Document, hit: &Hit) -> Finding {
+    let span = match hit.block {
+        Some(block) => doc.blocks[block].source_span(hit.range.clone()),
+        None => Span::default(),
+    };
+    let section = hit
+        .block
+        .and_then(|b| doc.heading_text(doc.blocks[b].section))
+        .map(str::to_string);
+    Finding {
+        rule: rule.id.clone(),
+        severity: hit.severity,
+        message: fill(rule.message.get(doc.lang), hit, doc.lang),
+        help: Some(fill(rule.help.get(doc.lang), hit, doc.lang)),
+        references: rule.references.clone(),
+        primary: Label {
+            file: 0,
+            span,
+            message: None,
+        },
+        related: Vec::new(),
+        section,
+        fingerprint: String::new(),
+    }
+}
+
+/// Fill `{match}`, `{terms}` and `{limit}` in a message.
+fn fill(template: &str, hit: &Hit, lang: Lang) -> String {
+    let separator = match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    };
+    template
+        .replace("{match}", hit.terms.first().map_or("", String::as_str))
+        .replace("{terms}", &hit.terms.join(separator))
+        .replace(
+            "{limit}",
+            &hit.limit.map_or_else(String::new, |l| l.to_string()),
+        )
+        .trim()
+        .to_string()
+}
+
+fn parse_error(rules: &RuleSet, source: &SourceFile, span: Span, detail: String) -> Finding {
+    let rule = rules.get(PARSE_ERROR);
+    Finding {
+        rule: PARSE_ERROR.to_string(),
+        severity: rule.map_or(Severity::Error, |r| r.severity),
+        message: detail,
+        help: rule.map(|r| r.help.en.clone()),
+        references: rule.map(|r| r.references.clone()).unwrap_or_default(),
+        primary: Label {
+            file: 0,
+            span: Span::new(
+                span.start.min(source.text.len()),
+                span.end.min(source.text.len()),
+            ),
+            message: None,
+        },
+        related: Vec::new(),
+        section: None,
+        fingerprint: String::new(),
+    }
+}

@@ -1,0 +1,193 @@
+//! The human report: one miette diagnostic per finding, with the source excerpt, the rule's
+//! title as label, the fix hint and the legal citations, then a summary line. This is the only
+//! module that uses miette's renderer.
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
+};
+
+use crate::diagnostic::{Finding, Report, Severity};
+use crate::document::{Lang, is_cjk};
+use crate::rules::{LoadErrors, RuleSet};
+use crate::source::floor_char_boundary;
+
+/// Display columns shown on each side of a finding: policies often hold a whole paragraph on
+/// one line, so the excerpt is cut around the span instead of printing the line.
+const EXCERPT_COLUMNS: usize = 36;
+
+/// The source as miette sees it: columns counted in characters (miette's own `str` source
+/// counts bytes), and long lines cut to an excerpt around the span.
+struct Excerpt {
+    name: String,
+    text: String,
+}
+
+fn width(c: char) -> usize {
+    if is_cjk(c) { 2 } else { 1 }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_before: usize,
+        context_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.text.as_str();
+        let start = floor_char_boundary(text, span.offset());
+        let end = floor_char_boundary(text, span.offset() + span.len()).max(start);
+        let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
+        let line = text[..start].matches('\n').count();
+        let (from, to) = if context_before == 0 && context_after == 0 {
+            (start, end)
+        } else {
+            let line_end = text[end..]
+                .find(['\n', '\r'])
+                .map_or(text.len(), |p| end + p);
+            let mut from = start;
+            let mut budget = EXCERPT_COLUMNS;
+            for (i, c) in text[line_start..start].char_indices().rev() {
+                if width(c) > budget {
+                    break;
+                }
+                budget -= width(c);
+                from = line_start + i;
+            }
+            let mut to = end;
+            let mut budget = EXCERPT_COLUMNS;
+            for (i, c) in text[end..line_end].char_indices() {
+                if width(c) > budget {
+                    break;
+                }
+                budget -= width(c);
+                to = end + i + c.len_utf8();
+            }
+            (from, to.max(end))
+        };
+        let column = text[line_start..from].chars().count();
+        let lines = text[from..to].matches('\n').count() + 1;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            &text.as_bytes()[from..to],
+            SourceSpan::from((from, to - from)),
+            line,
+            column,
+            lines,
+        )))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct HumanOptions {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Default for HumanOptions {
+    fn default() -> Self {
+        HumanOptions {
+            color: false,
+            width: 80,
+        }
+    }
+}
+
+fn handler(options: &HumanOptions) -> GraphicalReportHandler {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_links(false)
+        .without_syntax_highlighting()
+}
+
+fn severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+fn span(start: usize, end: usize) -> SourceSpan {
+    SourceSpan::from((start, end.saturating_sub(start)))
+}
+
+fn diagnostic(report: &Report, rules: &RuleSet, finding: &Finding) -> miette::Report {
+    let entry = &report.files[finding.primary.file];
+    let lang = entry.lang.unwrap_or(Lang::En);
+    let label = rules
+        .get(&finding.rule)
+        .map(|r| r.title.get(lang).to_string());
+    let mut help = finding.help.clone().unwrap_or_default();
+    if !finding.references.is_empty() {
+        let heading = match lang {
+            Lang::Zh => "依据",
+            Lang::En => "see",
+        };
+        help.push_str(&format!("\n{heading}: {}", finding.references.join("; ")));
+    }
+    let primary = LabeledSpan::new_primary_with_span(
+        label,
+        span(finding.primary.span.start, finding.primary.span.end),
+    );
+    let diagnostic = MietteDiagnostic::new(finding.message.clone())
+        .with_code(finding.rule.clone())
+        .with_severity(severity(finding.severity))
+        .with_help(help)
+        .with_labels([primary]);
+    miette::Report::new(diagnostic).with_source_code(Excerpt {
+        name: entry.source.display.clone(),
+        text: entry.source.text.clone(),
+    })
+}
+
+pub fn render(report: &Report, rules: &RuleSet, options: &HumanOptions) -> String {
+    let handler = handler(options);
+    let mut out = String::new();
+    for finding in &report.findings {
+        let rendered = diagnostic(report, rules, finding);
+        if handler.render_report(&mut out, rendered.as_ref()).is_err() {
+            out.push_str(&format!("{}: {}\n", finding.rule, finding.message));
+        }
+        out.push('\n');
+    }
+    for line in super::skipped_lines(report) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str(&super::summary_line(report));
+    out.push('\n');
+    out
+}
+
+/// Rule files that failed to load, each error pointing into its YAML.
+pub fn render_rule_errors(errors: &LoadErrors, options: &HumanOptions) -> String {
+    let handler = handler(options);
+    let mut out = String::new();
+    for error in &errors.0 {
+        let mut diagnostic = MietteDiagnostic::new(format!("{}: {}", error.path, error.message))
+            .with_code("rule-error")
+            .with_labels([LabeledSpan::new_primary_with_span(
+                Some("here".to_string()),
+                span(error.span.start, error.span.end),
+            )]);
+        if let Some(help) = &error.help {
+            diagnostic = diagnostic.with_help(help.clone());
+        }
+        let rendered = miette::Report::new(diagnostic)
+            .with_source_code(NamedSource::new(error.path.clone(), error.text.clone()));
+        if handler.render_report(&mut out, rendered.as_ref()).is_err() {
+            out.push_str(&format!("{}: {}\n", error.path, error.message));
+        }
+    }
+    out.push_str(&format!(
+        "{} problem(s) in rule files; nothing was checked\n",
+        errors.0.len()
+    ));
+    out
+}

@@ -1,0 +1,536 @@
+//! Evaluating one rule on one document, given the matches of all patterns.
+//!
+//! * `require`: some unit must contain a live match of `patterns` (and of every `also`
+//!   group); otherwise one finding at the `anchor` heading or the title. The match found is
+//!   the rule's evidence.
+//! * `forbid`: every live match (with its `also` groups in the same unit) is a finding.
+//! * `conditional`: every live match of `if` needs a live, non-void match of `then` in the
+//!   same unit (or a linked sentence); otherwise a finding per unit.
+//! * `deadline`: every period captured by `patterns` is compared with `limit`.
+//!
+//! A match is live unless a negation cue precedes it in its clause, or `unless` matches in
+//! its unit. Table cells widen sentence and paragraph units to their row.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+
+use super::numbers::parse_number;
+use super::patterns::{Match, Matches, PatternId};
+use super::spec::{CheckKind, Scope};
+use super::{DeadlineLimit, Group, Rule, RuleSet};
+use crate::diagnostic::Severity;
+use crate::document::{BlockKind, Document, Lang};
+
+/// A finding before it is placed in a file: a block and a range of its text, or the start
+/// of the document when the document has no block to point at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub severity: Severity,
+    pub block: Option<usize>,
+    pub range: Range<usize>,
+    /// The matched phrases, for `{match}` and `{terms}` in messages.
+    pub terms: Vec<String>,
+    /// For deadlines: the limit, for `{limit}`.
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub hits: Vec<Hit>,
+    /// `require` rules that passed: the block and text range that satisfied them.
+    pub evidence: Option<(usize, Range<usize>)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Unit {
+    Sentence(usize, usize),
+    Block(usize),
+    Row(usize, usize),
+    Section(usize),
+    Document,
+}
+
+struct Ctx<'a> {
+    rule: &'a Rule,
+    set: &'a RuleSet,
+    doc: &'a Document,
+    matches: &'a Matches,
+    lang: Lang,
+}
+
+pub fn evaluate(rule: &Rule, set: &RuleSet, doc: &Document, matches: &Matches) -> Outcome {
+    let ctx = Ctx {
+        rule,
+        set,
+        doc,
+        matches,
+        lang: doc.lang,
+    };
+    match rule.check.kind {
+        CheckKind::Require => ctx.require(),
+        CheckKind::Forbid => ctx.forbid(),
+        CheckKind::Conditional => ctx.conditional(),
+        CheckKind::Deadline => ctx.deadline(),
+        CheckKind::Builtin => Outcome::default(),
+    }
+}
+
+impl Ctx<'_> {
+    fn text(&self, m: &Match) -> &str {
+        &self.doc.blocks[m.block].text[m.start..m.end]
+    }
+
+    /// Matches of a group with the pattern that found them, in document order.
+    fn all(&self, group: &Group) -> Vec<(PatternId, Match)> {
+        let mut found: Vec<(PatternId, Match)> = group
+            .get(self.lang)
+            .iter()
+            .flat_map(|&id| self.matches.of(id).iter().map(move |&m| (id, m)))
+            .collect();
+        found.sort_by_key(|(id, m)| (m.block, m.start, std::cmp::Reverse(m.end), *id));
+        found
+    }
+
+    /// Matches not preceded by a negation cue in their clause.
+    fn live(&self, group: &Group) -> Vec<(PatternId, Match)> {
+        let mut found = self.all(group);
+        if self.rule.check.negation {
+            found.retain(|(_, m)| !self.negated(m));
+        }
+        found
+    }
+
+    fn negated(&self, m: &Match) -> bool {
+        let lexicon = &self.set.lexicon;
+        let Some(cues) = &lexicon.negation_cues[self.lang.index()] else {
+            return false;
+        };
+        let block = &self.doc.blocks[m.block];
+        let sentence = &block.sentences[m.sentence];
+        let before = &block.text[sentence.start..m.start];
+        let clause = before
+            .rfind([',', ';', ':'])
+            .map_or(before, |p| &before[p + 1..]);
+        let limit = lexicon.negation_window[self.lang.index()];
+        let skip = clause.chars().count().saturating_sub(limit);
+        let window_start = clause
+            .char_indices()
+            .nth(skip)
+            .map_or(clause.len(), |(i, _)| i);
+        let window = &clause[window_start..];
+        let ignored: Vec<Range<usize>> = lexicon.negation_ignore[self.lang.index()]
+            .as_ref()
+            .map(|re| re.find_iter(window).map(|f| f.range()).collect())
+            .unwrap_or_default();
+        cues.find_iter(window).any(|cue| {
+            !ignored
+                .iter()
+                .any(|r| r.start <= cue.start() && cue.end() <= r.end)
+        })
+    }
+
+    fn unit(&self, m: &Match, scope: Scope) -> Unit {
+        let block = &self.doc.blocks[m.block];
+        if let BlockKind::TableCell { table, row, .. } = block.kind
+            && matches!(scope, Scope::Sentence | Scope::Paragraph)
+        {
+            return Unit::Row(table, row);
+        }
+        match scope {
+            Scope::Sentence => Unit::Sentence(m.block, m.sentence),
+            Scope::Paragraph => Unit::Block(m.block),
+            Scope::Section => Unit::Section(block.section),
+            Scope::Document => Unit::Document,
+        }
+    }
+
+    fn units(&self, group: &Group, scope: Scope, live: bool) -> HashSet<Unit> {
+        let found = if live {
+            self.live(group)
+        } else {
+            self.all(group)
+        };
+        found.iter().map(|(_, m)| self.unit(m, scope)).collect()
+    }
+
+    /// Matches of the main patterns that survive negation, `unless` and `also`.
+    fn qualifying(&self) -> Vec<(PatternId, Match)> {
+        let check = &self.rule.check;
+        let vetoes = check
+            .unless
+            .as_ref()
+            .map(|g| self.units(g, check.unless_scope, false))
+            .unwrap_or_default();
+        let also: Vec<HashSet<Unit>> = check
+            .also
+            .iter()
+            .map(|g| self.units(g, check.scope, true))
+            .collect();
+        self.live(&check.patterns)
+            .into_iter()
+            .filter(|(_, m)| !vetoes.contains(&self.unit(m, check.unless_scope)))
+            .filter(|(_, m)| {
+                let unit = self.unit(m, check.scope);
+                also.iter().all(|units| units.contains(&unit))
+            })
+            .collect()
+    }
+
+    fn require(&self) -> Outcome {
+        if let Some((_, m)) = self.qualifying().into_iter().next() {
+            return Outcome {
+                hits: Vec::new(),
+                evidence: Some((m.block, m.start..m.end)),
+            };
+        }
+        let anchor = self
+            .rule
+            .check
+            .anchor
+            .as_ref()
+            .and_then(|g| {
+                self.all(g)
+                    .into_iter()
+                    .map(|(_, m)| m.block)
+                    .find(|&b| self.doc.blocks[b].is_heading())
+            })
+            .or(self.doc.title);
+        let range = anchor.map_or(0..0, |b| 0..self.doc.blocks[b].text.len());
+        Outcome {
+            hits: vec![Hit {
+                severity: self.rule.severity,
+                block: anchor,
+                range,
+                terms: Vec::new(),
+                limit: None,
+            }],
+            evidence: None,
+        }
+    }
+
+    /// One finding per scope unit: the first match in it.
+    fn forbid(&self) -> Outcome {
+        let scope = self.rule.check.scope;
+        let mut reported: HashSet<Unit> = HashSet::new();
+        let hits = self
+            .qualifying()
+            .into_iter()
+            .filter(|(_, m)| reported.insert(self.unit(m, scope)))
+            .map(|(_, m)| self.hit_at(&m, vec![self.text(&m).to_string()]))
+            .collect();
+        Outcome {
+            hits,
+            evidence: None,
+        }
+    }
+
+    fn hit_at(&self, m: &Match, terms: Vec<String>) -> Hit {
+        Hit {
+            severity: self.rule.severity,
+            block: Some(m.block),
+            range: m.start..m.end,
+            terms,
+            limit: None,
+        }
+    }
+
+    fn conditional(&self) -> Outcome {
+        let check = &self.rule.check;
+        let scope = check.scope;
+        let Some(then) = &check.then else {
+            return Outcome::default();
+        };
+        let voids: Vec<Match> = check
+            .void
+            .as_ref()
+            .map(|g| self.all(g).into_iter().map(|(_, m)| m).collect())
+            .unwrap_or_default();
+        let thens: Vec<Match> = self
+            .live(then)
+            .into_iter()
+            .map(|(_, m)| m)
+            .filter(|m| {
+                !voids
+                    .iter()
+                    .any(|v| v.block == m.block && v.start < m.end && m.start < v.end)
+            })
+            .collect();
+        let then_units: HashSet<Unit> = thens.iter().map(|m| self.unit(m, scope)).collect();
+        let then_sentences: HashSet<(usize, usize)> =
+            thens.iter().map(|m| (m.block, m.sentence)).collect();
+        let purpose_columns = self.header_columns(&thens);
+
+        let mut failing: BTreeMap<Unit, Vec<Match>> = BTreeMap::new();
+        for (_, m) in self.qualifying() {
+            let block = &self.doc.blocks[m.block];
+            let satisfied = match block.kind {
+                BlockKind::TableCell { header: true, .. } => true,
+                BlockKind::TableCell { table, row, .. } => {
+                    then_units.contains(&self.unit(&m, scope))
+                        || self.row_fills_column(table, row, &purpose_columns)
+                }
+                _ => {
+                    then_units.contains(&self.unit(&m, scope))
+                        || (check.linked
+                            && self
+                                .linked_sentences(m.block, m.sentence)
+                                .iter()
+                                .any(|s| then_sentences.contains(s)))
+                }
+            };
+            if !satisfied {
+                failing.entry(self.unit(&m, scope)).or_default().push(m);
+            }
+        }
+        let hits = failing
+            .into_values()
+            .map(|found| {
+                let mut terms: Vec<String> = Vec::new();
+                for m in &found {
+                    let term = self.text(m).to_string();
+                    if !terms.contains(&term) {
+                        terms.push(term);
+                    }
+                }
+                self.hit_at(&found[0], terms)
+            })
+            .collect();
+        Outcome {
+            hits,
+            evidence: None,
+        }
+    }
+
+    /// Columns (table, col) whose header cell matches: a filled cell in such a column
+    /// says the same for its row ("用途/目的" header, "提供人脸识别服务" cell).
+    fn header_columns(&self, thens: &[Match]) -> HashSet<(usize, usize)> {
+        thens
+            .iter()
+            .filter_map(|m| match self.doc.blocks[m.block].kind {
+                BlockKind::TableCell {
+                    table,
+                    col,
+                    header: true,
+                    ..
+                } => Some((table, col)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn row_fills_column(
+        &self,
+        table: usize,
+        row: usize,
+        columns: &HashSet<(usize, usize)>,
+    ) -> bool {
+        let Some(cells) = self.doc.tables.get(table).and_then(|t| t.rows.get(row)) else {
+            return false;
+        };
+        cells.iter().any(|&b| {
+            let block = &self.doc.blocks[b];
+            let BlockKind::TableCell { col, .. } = block.kind else {
+                return false;
+            };
+            let text = block.text.trim();
+            columns.contains(&(table, col))
+                && !matches!(
+                    text,
+                    "" | "无" | "暂无" | "/" | "-" | "—" | "N/A" | "n/a" | "None"
+                )
+        })
+    }
+
+    /// Sentences that carry on the thought of sentence `s` of block `b`: the lead-in of a
+    /// list (ending with a colon, possibly the previous block), the sentence this one
+    /// continues ("例如:..."), and a next sentence that refers back ("这些信息用于...").
+    fn linked_sentences(&self, b: usize, s: usize) -> Vec<(usize, usize)> {
+        let lexicon = &self.set.lexicon;
+        let doc = self.doc;
+        let block = &doc.blocks[b];
+        let sentence = |block: usize, s: usize| -> &str {
+            let range = doc.blocks[block].sentences[s].clone();
+            &doc.blocks[block].text[range]
+        };
+        let current = sentence(b, s);
+        let mut linked = Vec::new();
+        let continues = lexicon.continuation[self.lang.index()]
+            .as_ref()
+            .is_some_and(|re| re.is_match(current));
+        if s > 0 {
+            if continues || sentence(b, s - 1).trim_end().ends_with(':') {
+                linked.push((b, s - 1));
+            }
+        } else if b > 0 {
+            let previous = &doc.blocks[b - 1];
+            let last = previous.sentences.len().checked_sub(1);
+            if let Some(last) = last
+                && previous.section == block.section
+                && !previous.is_heading()
+                && sentence(b - 1, last).trim_end().ends_with(':')
+            {
+                linked.push((b - 1, last));
+            }
+        }
+        if s + 1 < block.sentences.len()
+            && lexicon.backref[self.lang.index()]
+                .as_ref()
+                .is_some_and(|re| re.is_match(sentence(b, s + 1)))
+        {
+            linked.push((b, s + 1));
+        }
+        linked
+    }
+
+    fn deadline(&self) -> Outcome {
+        let Some(limit) = self.rule.check.limit.and_then(|l| l.get(self.lang)) else {
+            return Outcome::default();
+        };
+        let mut hits = Vec::new();
+        for (id, m) in self.qualifying() {
+            let block = &self.doc.blocks[m.block];
+            let sentence = block.sentences[m.sentence].clone();
+            let text = &block.text[sentence.clone()];
+            let Some(caps) = self
+                .set
+                .patterns
+                .regex(id)
+                .captures_at(text, m.start - sentence.start)
+            else {
+                continue;
+            };
+            let (Some(n), Some(unit)) = (caps.name("n"), caps.name("unit")) else {
+                continue;
+            };
+            let Some(value) = parse_number(n.as_str()) else {
+                continue;
+            };
+            let period = Period::new(value, unit.as_str());
+            let Some(severity) = period.judge(&limit, self.rule.severity) else {
+                continue;
+            };
+            hits.push(Hit {
+                severity,
+                block: Some(m.block),
+                range: m.start..m.end,
+                terms: vec![self.text(&m).to_string()],
+                limit: limit.working_days.or(limit.days),
+            });
+        }
+        Outcome {
+            hits,
+            evidence: None,
+        }
+    }
+}
+
+/// A period as written: a number and its unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Period {
+    value: u32,
+    unit: PeriodUnit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PeriodUnit {
+    WorkingDays,
+    CalendarDays,
+    Weeks,
+    Months,
+    Hours,
+}
+
+impl Period {
+    fn new(value: u32, unit: &str) -> Self {
+        let lower = unit.to_ascii_lowercase();
+        let unit =
+            if lower.contains("工作日") || lower.contains("business") || lower.contains("working")
+            {
+                PeriodUnit::WorkingDays
+            } else if lower.contains('月') || lower.contains("month") {
+                PeriodUnit::Months
+            } else if lower.contains('周') || lower.contains("星期") || lower.contains("week") {
+                PeriodUnit::Weeks
+            } else if lower.contains("小时") || lower.contains("hour") {
+                PeriodUnit::Hours
+            } else {
+                PeriodUnit::CalendarDays
+            };
+        Period { value, unit }
+    }
+
+    /// Length in working days (five per seven calendar days; a month is thirty days).
+    fn working_days(self) -> f64 {
+        let v = f64::from(self.value);
+        match self.unit {
+            PeriodUnit::WorkingDays => v,
+            PeriodUnit::CalendarDays => v * 5.0 / 7.0,
+            PeriodUnit::Weeks => v * 5.0,
+            PeriodUnit::Months => v * 30.0 * 5.0 / 7.0,
+            PeriodUnit::Hours => v / 24.0 * 5.0 / 7.0,
+        }
+    }
+
+    /// None when within the limit. Against a working-day limit, calendar days that exceed
+    /// it in number but may still fit it (16 to 21 days for 15 working days) are borderline.
+    fn judge(self, limit: &DeadlineLimit, severity: Severity) -> Option<Severity> {
+        if let Some(days) = limit.days {
+            let calendar = self.working_days() * 7.0 / 5.0;
+            return (calendar > f64::from(days) + 1e-9).then_some(severity);
+        }
+        let working = limit.working_days?;
+        if self.unit == PeriodUnit::CalendarDays {
+            if self.value <= working {
+                return None;
+            }
+            if self.value <= (working * 7).div_ceil(5) {
+                return Some(limit.borderline.unwrap_or(severity));
+            }
+            return Some(severity);
+        }
+        (self.working_days() > f64::from(working) + 1e-9).then_some(severity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_are_judged_in_working_days() {
+        let limit = DeadlineLimit {
+            working_days: Some(15),
+            days: None,
+            borderline: Some(Severity::Warning),
+        };
+        let judge = |value, unit: &str| Period::new(value, unit).judge(&limit, Severity::Error);
+        assert_eq!(judge(15, "天"), None);
+        assert_eq!(judge(15, "个工作日"), None);
+        assert_eq!(judge(20, "天"), Some(Severity::Warning));
+        assert_eq!(judge(21, "日"), Some(Severity::Warning));
+        assert_eq!(judge(30, "天"), Some(Severity::Error));
+        assert_eq!(judge(16, "工作日"), Some(Severity::Error));
+        assert_eq!(judge(1, "个月"), Some(Severity::Error));
+        assert_eq!(judge(2, "周"), None);
+        assert_eq!(judge(48, "小时"), None);
+        assert_eq!(judge(30, "days"), Some(Severity::Error));
+        assert_eq!(judge(10, "business days"), None);
+        let calendar = DeadlineLimit {
+            working_days: None,
+            days: Some(45),
+            borderline: None,
+        };
+        assert_eq!(
+            Period::new(45, "days").judge(&calendar, Severity::Error),
+            None
+        );
+        assert_eq!(
+            Period::new(1, "month").judge(&calendar, Severity::Error),
+            None
+        );
+        assert_eq!(
+            Period::new(60, "days").judge(&calendar, Severity::Error),
+            Some(Severity::Error)
+        );
+    }
+}

@@ -1,0 +1,854 @@
+//! Loading rules: the built-in files embedded at build time plus any `--rules` directories,
+//! the shared lexicon and taxonomy, macro expansion, and the lints every rule must pass.
+//! Every problem is reported with a span into the offending YAML file.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use super::spec::{CheckKind, CheckSpec, LangPatterns, Localized, RuleSpec};
+use super::{Check, Group, Lexicon, Origin, Rule, RuleSet};
+use crate::document::Lang;
+use crate::source::Span;
+use crate::yaml::{self, PathSeg};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// The built-in rule files (path relative to `rules/`, content), sorted by path.
+pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+    BUILTIN_RULE_FILES
+}
+
+const LEXICON_FILE: &str = "lexicon.yaml";
+const TAXONOMY_DIR: &str = "taxonomy/";
+
+/// A problem in a rule file, with the span of the offending YAML.
+#[derive(Clone, Debug)]
+pub struct RuleError {
+    pub path: String,
+    pub text: String,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Every problem found while loading rules (loading continues past the first).
+#[derive(Clone, Debug)]
+pub struct LoadErrors(pub Vec<RuleError>);
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconSpec {
+    negation: NegationSpec,
+    links: LinkSpec,
+    #[serde(default)]
+    macros: BTreeMap<String, MacroSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NegationSpec {
+    window: WindowSpec,
+    cues: LangPatterns,
+    #[serde(default)]
+    ignore: LangPatterns,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowSpec {
+    en: usize,
+    zh: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkSpec {
+    continuation: LangPatterns,
+    backref: LangPatterns,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MacroSpec {
+    #[serde(default)]
+    en: Vec<String>,
+    #[serde(default)]
+    zh: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaxonomySpec {
+    categories: BTreeMap<String, CategorySpec>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategorySpec {
+    /// Read by people and by the manifest checks; patterns only need the synonyms.
+    #[serde(rename = "label")]
+    _label: Localized,
+    sensitive: bool,
+    #[serde(default, rename = "references")]
+    _references: Vec<String>,
+    #[serde(default)]
+    en: Vec<String>,
+    #[serde(default)]
+    zh: Vec<String>,
+}
+
+/// Named alternations usable in patterns as `{{name}}`, per language.
+#[derive(Debug, Default)]
+struct Macros {
+    by_name: BTreeMap<String, [Option<String>; 2]>,
+}
+
+impl Macros {
+    fn insert(&mut self, name: String, en: &[String], zh: &[String]) {
+        let alternation =
+            |parts: &[String]| (!parts.is_empty()).then(|| format!("(?:{})", parts.join("|")));
+        self.by_name
+            .insert(name, [alternation(en), alternation(zh)]);
+    }
+
+    /// Replace every `{{name}}` in `pattern`; nested macros are expanded up to four levels.
+    fn expand(&self, pattern: &str, lang: Lang) -> Result<String, String> {
+        static MACRO: OnceLock<Regex> = OnceLock::new();
+        let re =
+            MACRO.get_or_init(|| Regex::new(r"\{\{([a-z0-9_:\-]+)\}\}").expect("macro pattern"));
+        let mut current = pattern.to_string();
+        for _ in 0..4 {
+            if !re.is_match(&current) {
+                return Ok(current);
+            }
+            let mut error = None;
+            let next = re
+                .replace_all(&current, |caps: &regex::Captures<'_>| {
+                    let name = &caps[1];
+                    match self.by_name.get(name).and_then(|v| v[lang.index()].clone()) {
+                        Some(expansion) => expansion,
+                        None => {
+                            error.get_or_insert_with(|| {
+                                format!(
+                                    "unknown macro `{{{{{name}}}}}` for language {}",
+                                    lang.code()
+                                )
+                            });
+                            String::new()
+                        }
+                    }
+                })
+                .into_owned();
+            if let Some(error) = error {
+                return Err(error);
+            }
+            current = next;
+        }
+        if re.is_match(&current) {
+            return Err("macros nest more than four levels deep".to_string());
+        }
+        Ok(current)
+    }
+}
+
+/// Load the built-in rules and the rules in `extra_dirs`.
+pub fn load(extra_dirs: &[PathBuf]) -> Result<RuleSet, LoadErrors> {
+    let mut sources: Vec<Origin> = builtin_files()
+        .iter()
+        .map(|(path, text)| Origin {
+            path: format!("rules/{path}"),
+            text: (*text).to_string(),
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for dir in extra_dirs {
+        match read_dir_rules(dir) {
+            Ok(mut found) => sources.append(&mut found),
+            Err(error) => errors.push(error),
+        }
+    }
+    let result = load_sources(&sources);
+    match result {
+        Ok(set) if errors.is_empty() => Ok(set),
+        Ok(_) => Err(LoadErrors(errors)),
+        Err(LoadErrors(mut more)) => {
+            errors.append(&mut more);
+            Err(LoadErrors(errors))
+        }
+    }
+}
+
+fn read_dir_rules(dir: &Path) -> Result<Vec<Origin>, RuleError> {
+    let error = |message: String| RuleError {
+        path: dir.display().to_string(),
+        text: String::new(),
+        span: Span::default(),
+        message,
+        help: None,
+    };
+    if !dir.is_dir() {
+        return Err(error(format!(
+            "rule directory {} does not exist",
+            dir.display()
+        )));
+    }
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .follow_links(false)
+    {
+        let entry = entry.map_err(|e| error(e.to_string()))?;
+        let path = entry.path();
+        if entry.file_type().is_file()
+            && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| error(format!("cannot read {}: {e}", path.display())))?;
+            found.push(Origin {
+                path: path.display().to_string().replace('\\', "/"),
+                text,
+            });
+        }
+    }
+    Ok(found)
+}
+
+fn is_lexicon(path: &str) -> bool {
+    path == format!("rules/{LEXICON_FILE}")
+}
+
+fn is_taxonomy(path: &str) -> bool {
+    path.starts_with(&format!("rules/{TAXONOMY_DIR}"))
+}
+
+/// Load rules from in-memory sources (`rules/lexicon.yaml` and `rules/taxonomy/*` among them).
+fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
+    let mut errors = Vec::new();
+    let mut macros = Macros::default();
+    let mut lexicon = Lexicon::default();
+
+    let lexicon_source = sources.iter().find(|s| is_lexicon(&s.path));
+    let lexicon_spec: Option<LexiconSpec> = lexicon_source.and_then(|source| {
+        parse_yaml::<LexiconSpec>(source)
+            .map_err(|e| errors.push(e))
+            .ok()
+    });
+    for source in sources.iter().filter(|s| is_taxonomy(&s.path)) {
+        if let Ok(taxonomy) = parse_yaml::<TaxonomySpec>(source).map_err(|e| errors.push(e)) {
+            let (mut sensitive_en, mut sensitive_zh) = (Vec::new(), Vec::new());
+            let (mut all_en, mut all_zh) = (Vec::new(), Vec::new());
+            for (key, category) in &taxonomy.categories {
+                macros.insert(format!("taxonomy:{key}"), &category.en, &category.zh);
+                all_en.extend(category.en.iter().cloned());
+                all_zh.extend(category.zh.iter().cloned());
+                if category.sensitive {
+                    sensitive_en.extend(category.en.iter().cloned());
+                    sensitive_zh.extend(category.zh.iter().cloned());
+                }
+            }
+            macros.insert("taxonomy:sensitive".into(), &sensitive_en, &sensitive_zh);
+            macros.insert("taxonomy:any".into(), &all_en, &all_zh);
+        }
+    }
+    if let (Some(spec), Some(source)) = (&lexicon_spec, lexicon_source) {
+        for (name, spec) in &spec.macros {
+            macros.insert(name.clone(), &spec.en, &spec.zh);
+        }
+        let mut compile = |patterns: &LangPatterns, key: &str| -> [Option<Regex>; 2] {
+            Lang::ALL.map(|lang| {
+                let parts = patterns.get(lang);
+                if parts.is_empty() {
+                    return None;
+                }
+                let joined = parts.join("|");
+                let expanded = macros.expand(&joined, lang);
+                match expanded.and_then(|p| Regex::new(&p).map_err(|e| e.to_string())) {
+                    Ok(regex) => Some(regex),
+                    Err(message) => {
+                        errors.push(error_at(source, &[PathSeg::Key(key)], message, None));
+                        None
+                    }
+                }
+            })
+        };
+        lexicon.negation_cues = compile(&spec.negation.cues, "negation");
+        lexicon.negation_ignore = compile(&spec.negation.ignore, "negation");
+        lexicon.continuation = compile(&spec.links.continuation, "links");
+        lexicon.backref = compile(&spec.links.backref, "links");
+        lexicon.negation_window = [spec.negation.window.en, spec.negation.window.zh];
+    } else if lexicon_source.is_none() {
+        errors.push(RuleError {
+            path: format!("rules/{LEXICON_FILE}"),
+            text: String::new(),
+            span: Span::default(),
+            message: "the rule lexicon is missing".into(),
+            help: None,
+        });
+    }
+
+    let mut set = RuleSet {
+        rules: Vec::new(),
+        patterns: Default::default(),
+        lexicon,
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    for source in sources
+        .iter()
+        .filter(|s| !is_lexicon(&s.path) && !is_taxonomy(&s.path))
+    {
+        let spec = match parse_yaml::<RuleSpec>(source) {
+            Ok(spec) => spec,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        let mut compiler = Compiler {
+            source,
+            macros: &macros,
+            set: &mut set,
+            errors: &mut errors,
+            langs: spec.langs.clone(),
+        };
+        if let Some(rule) = compiler.rule(spec, &mut seen) {
+            set.rules.push(rule);
+        }
+    }
+    set.patterns.build_prefilters();
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+fn parse_yaml<T: for<'de> Deserialize<'de>>(source: &Origin) -> Result<T, RuleError> {
+    serde_yaml::from_str::<T>(&source.text).map_err(|e| {
+        let at = e.location().map_or(0, |l| l.index());
+        RuleError {
+            path: source.path.clone(),
+            text: source.text.clone(),
+            span: Span::new(at, at),
+            message: e.to_string(),
+            help: None,
+        }
+    })
+}
+
+fn error_at(
+    source: &Origin,
+    path: &[PathSeg<'_>],
+    message: String,
+    help: Option<String>,
+) -> RuleError {
+    let span = yaml::parse(&source.text)
+        .map(|root| root.locate(path).span())
+        .unwrap_or_default();
+    RuleError {
+        path: source.path.clone(),
+        text: source.text.clone(),
+        span,
+        message,
+        help,
+    }
+}
+
+struct Compiler<'a> {
+    source: &'a Origin,
+    macros: &'a Macros,
+    set: &'a mut RuleSet,
+    errors: &'a mut Vec<RuleError>,
+    langs: Vec<Lang>,
+}
+
+/// Characters the text normaliser removes: a pattern containing them can never match.
+const NORMALISED_AWAY: &[char] = &[
+    '“', '”', '「', '」', '『', '』', '‘', '’', '\u{3000}', '（', '）', '：', '；', '，', '！',
+    '？', '０', '１', '２', '３', '４', '５', '６', '７', '８', '９',
+];
+
+impl Compiler<'_> {
+    fn fail(&mut self, path: &[PathSeg<'_>], message: impl Into<String>, help: Option<&str>) {
+        self.errors.push(error_at(
+            self.source,
+            path,
+            message.into(),
+            help.map(str::to_string),
+        ));
+    }
+
+    fn rule(&mut self, spec: RuleSpec, seen: &mut HashSet<String>) -> Option<Rule> {
+        let errors_before = self.errors.len();
+        self.lint_metadata(&spec, seen);
+        let check = self.check(&spec.check);
+        self.lint_examples(&spec);
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(Rule {
+            id: spec.id,
+            title: spec.title,
+            severity: spec.severity,
+            langs: spec.langs,
+            tags: spec.tags,
+            references: spec.references,
+            message: spec.message,
+            help: spec.help,
+            description: spec.description,
+            url: spec.url,
+            check: check?,
+            examples: spec.examples,
+            origin: self.source.clone(),
+        })
+    }
+
+    fn lint_metadata(&mut self, spec: &RuleSpec, seen: &mut HashSet<String>) {
+        static KEBAB: OnceLock<Regex> = OnceLock::new();
+        let kebab = KEBAB.get_or_init(|| Regex::new(r"^[a-z0-9]+(?:-[a-z0-9]+)*$").expect("kebab"));
+        let stem = Path::new(&self.source.path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if !kebab.is_match(&spec.id) {
+            self.fail(&[PathSeg::Key("id")], "rule ids are kebab-case", None);
+        }
+        if spec.id != stem {
+            self.fail(
+                &[PathSeg::Key("id")],
+                format!("rule id `{}` differs from its file name `{stem}`", spec.id),
+                Some("name the file after the rule id"),
+            );
+        }
+        if !seen.insert(spec.id.clone()) {
+            self.fail(
+                &[PathSeg::Key("id")],
+                format!("duplicate rule id `{}`", spec.id),
+                None,
+            );
+        }
+        if spec.langs.is_empty() {
+            self.fail(
+                &[PathSeg::Key("langs")],
+                "a rule declares at least one language",
+                None,
+            );
+        }
+        for (key, text) in [
+            ("title", &spec.title),
+            ("message", &spec.message),
+            ("help", &spec.help),
+        ] {
+            if text.en.trim().is_empty() {
+                self.fail(&[PathSeg::Key(key)], format!("`{key}.en` is empty"), None);
+            }
+            if spec.langs.contains(&Lang::Zh)
+                && text.zh.as_deref().is_none_or(|z| z.trim().is_empty())
+            {
+                self.fail(
+                    &[PathSeg::Key(key)],
+                    format!("`{key}.zh` is required because the rule declares zh"),
+                    None,
+                );
+            }
+        }
+        for heading in ["## What it checks", "## Why it matters"] {
+            if !spec.description.contains(heading) {
+                self.fail(
+                    &[PathSeg::Key("description")],
+                    format!("the description needs a `{heading}` heading"),
+                    None,
+                );
+            }
+        }
+        if spec.references.is_empty() && spec.check.kind != CheckKind::Builtin {
+            self.fail(
+                &[PathSeg::Key("references")],
+                "a rule cites the law or standard that asks for it",
+                None,
+            );
+        }
+    }
+
+    fn lint_examples(&mut self, spec: &RuleSpec) {
+        if spec.check.kind == CheckKind::Builtin {
+            return;
+        }
+        for lang in &spec.langs {
+            for (key, list) in [
+                ("valid", &spec.examples.valid),
+                ("invalid", &spec.examples.invalid),
+            ] {
+                if !list.iter().any(|e| e.lang == *lang) {
+                    self.fail(
+                        &[PathSeg::Key("examples"), PathSeg::Key(key)],
+                        format!("no {key} example in {}", lang.code()),
+                        Some("every declared language needs valid and invalid examples"),
+                    );
+                }
+            }
+        }
+        for (i, example) in spec.examples.invalid.iter().enumerate() {
+            if example.expect.is_empty() {
+                self.fail(
+                    &[
+                        PathSeg::Key("examples"),
+                        PathSeg::Key("invalid"),
+                        PathSeg::Index(i),
+                    ],
+                    "invalid examples name the text they expect underlined (`expect:`)",
+                    None,
+                );
+            }
+        }
+    }
+
+    fn check(&mut self, spec: &CheckSpec) -> Option<Check> {
+        let kind = spec.kind;
+        let needs = |field: &str| -> bool {
+            matches!(
+                (kind, field),
+                (
+                    CheckKind::Require | CheckKind::Forbid | CheckKind::Deadline,
+                    "patterns"
+                ) | (CheckKind::Conditional, "if" | "then")
+                    | (CheckKind::Deadline, "limit")
+            )
+        };
+        let allowed = |field: &str| -> bool {
+            needs(field)
+                || matches!(
+                    (kind, field),
+                    (CheckKind::Require, "anchor")
+                        | (CheckKind::Conditional, "void" | "linked")
+                        | (
+                            CheckKind::Require
+                                | CheckKind::Forbid
+                                | CheckKind::Deadline
+                                | CheckKind::Conditional,
+                            "also" | "unless"
+                        )
+                )
+        };
+        let present = [
+            ("patterns", spec.patterns.is_some()),
+            ("if", spec.antecedent.is_some()),
+            ("then", spec.then.is_some()),
+            ("limit", spec.limit.is_some()),
+            ("anchor", spec.anchor.is_some()),
+            ("void", spec.void.is_some()),
+            ("linked", spec.linked),
+            ("also", !spec.also.is_empty()),
+            ("unless", spec.unless.is_some()),
+        ];
+        let kind_name = format!("{kind:?}").to_lowercase();
+        for (field, is_present) in present {
+            if needs(field) && !is_present {
+                self.fail(
+                    &[PathSeg::Key("check")],
+                    format!("`check.{field}` is required for kind `{kind_name}`"),
+                    None,
+                );
+            }
+            if is_present && !allowed(field) {
+                self.fail(
+                    &[PathSeg::Key("check"), PathSeg::Key(field)],
+                    format!("`check.{field}` does not apply to kind `{kind_name}`"),
+                    None,
+                );
+            }
+        }
+        let patterns_key = if kind == CheckKind::Conditional {
+            "if"
+        } else {
+            "patterns"
+        };
+        let main = spec
+            .patterns
+            .as_ref()
+            .or(spec.antecedent.as_ref())
+            .map(|p| self.group(p, &[patterns_key], true))
+            .unwrap_or_default();
+        let also = spec
+            .also
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                self.group_at(
+                    p,
+                    vec![
+                        PathSeg::Key("check"),
+                        PathSeg::Key("also"),
+                        PathSeg::Index(i),
+                    ],
+                    true,
+                )
+            })
+            .collect();
+        let unless = spec
+            .unless
+            .as_ref()
+            .map(|p| self.group(p, &["unless"], false));
+        let anchor = spec
+            .anchor
+            .as_ref()
+            .map(|p| self.group(p, &["anchor"], false));
+        let then = spec.then.as_ref().map(|p| self.group(p, &["then"], true));
+        let void = spec.void.as_ref().map(|p| self.group(p, &["void"], false));
+        if let Some(limits) = &spec.limit {
+            for lang in self.langs.clone() {
+                match limits.get(lang) {
+                    None => self.fail(
+                        &[PathSeg::Key("check"), PathSeg::Key("limit")],
+                        format!(
+                            "no {} limit, but the rule declares {}",
+                            lang.code(),
+                            lang.code()
+                        ),
+                        None,
+                    ),
+                    Some(limit) if limit.working_days.is_some() == limit.days.is_some() => self
+                        .fail(
+                            &[
+                                PathSeg::Key("check"),
+                                PathSeg::Key("limit"),
+                                PathSeg::Key(lang.code()),
+                            ],
+                            "give exactly one of `working_days` and `days`",
+                            None,
+                        ),
+                    Some(_) => {}
+                }
+            }
+        }
+        if kind == CheckKind::Deadline
+            && let Some(patterns) = &spec.patterns
+        {
+            for lang in &self.langs.clone() {
+                for (i, p) in patterns.get(*lang).iter().enumerate() {
+                    if !(p.contains("(?P<n>") && p.contains("(?P<unit>")) {
+                        self.fail(
+                            &[
+                                PathSeg::Key("check"),
+                                PathSeg::Key("patterns"),
+                                PathSeg::Key(lang.code()),
+                                PathSeg::Index(i),
+                            ],
+                            "deadline patterns capture `(?P<n>...)` and `(?P<unit>...)`",
+                            None,
+                        );
+                    }
+                }
+            }
+        }
+        Some(Check {
+            kind,
+            scope: spec.scope,
+            patterns: main,
+            also,
+            unless,
+            unless_scope: spec.unless_scope.unwrap_or(spec.scope),
+            negation: spec.negation,
+            anchor,
+            then,
+            void,
+            linked: spec.linked,
+            limit: spec.limit,
+        })
+    }
+
+    fn group(&mut self, patterns: &LangPatterns, key: &[&str], required: bool) -> Group {
+        let path = std::iter::once(PathSeg::Key("check"))
+            .chain(key.iter().map(|k| PathSeg::Key(k)))
+            .collect();
+        self.group_at(patterns, path, required)
+    }
+
+    fn group_at(
+        &mut self,
+        patterns: &LangPatterns,
+        path: Vec<PathSeg<'_>>,
+        required: bool,
+    ) -> Group {
+        let mut group = Group::default();
+        for lang in self.langs.clone() {
+            let list = patterns.get(lang);
+            let mut lang_path = path.clone();
+            lang_path.push(PathSeg::Key(lang.code()));
+            if required && list.is_empty() {
+                self.fail(
+                    &lang_path,
+                    format!(
+                        "no {} patterns, but the rule declares {}",
+                        lang.code(),
+                        lang.code()
+                    ),
+                    None,
+                );
+            }
+            for (i, pattern) in list.iter().enumerate() {
+                let mut at = lang_path.clone();
+                at.push(PathSeg::Index(i));
+                if let Some(id) = self.pattern(pattern, lang, &at) {
+                    group.0[lang.index()].push(id);
+                }
+            }
+        }
+        group
+    }
+
+    fn pattern(&mut self, pattern: &str, lang: Lang, path: &[PathSeg<'_>]) -> Option<usize> {
+        if lang == Lang::Zh && pattern.contains(r"\b") {
+            self.fail(
+                path,
+                r"`\b` in a Chinese pattern: there is no word boundary between Han characters",
+                Some("drop the \\b; bound the match with the surrounding characters instead"),
+            );
+            return None;
+        }
+        if let Some(c) = pattern.chars().find(|c| NORMALISED_AWAY.contains(c)) {
+            self.fail(
+                path,
+                format!("pattern contains `{c}`, which the text normaliser replaces, so it never matches"),
+                Some("write full-width punctuation and digits half-width, and curly or corner quotes as \""),
+            );
+            return None;
+        }
+        let expanded = match self.macros.expand(pattern, lang) {
+            Ok(expanded) => expanded,
+            Err(message) => {
+                self.fail(path, message, None);
+                return None;
+            }
+        };
+        match self.set.patterns.add(lang, &expanded) {
+            Ok(id) => Some(id),
+            Err(message) => {
+                self.fail(path, format!("invalid regular expression: {message}"), None);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(path: &str, text: &str) -> Origin {
+        Origin {
+            path: path.to_string(),
+            text: text.to_string(),
+        }
+    }
+
+    fn with_lexicon(rule: Origin) -> Vec<Origin> {
+        let lexicon = builtin_files()
+            .iter()
+            .find(|(p, _)| *p == LEXICON_FILE)
+            .expect("lexicon is built in");
+        vec![origin("rules/lexicon.yaml", lexicon.1), rule]
+    }
+
+    const RULE: &str = r###"id: demo-rule
+title: {en: Demo, zh: 演示}
+severity: warning
+langs: [zh]
+references: ["PIPL Art. 15"]
+message: {en: m, zh: 消息}
+help: {en: h, zh: 帮助}
+description: "## What it checks\nx\n## Why it matters\ny"
+check:
+  kind: forbid
+  patterns:
+    zh: ['PATTERN']
+examples:
+  valid: [{lang: zh, text: "好"}]
+  invalid: [{lang: zh, text: "坏", expect: ["坏"]}]
+"###;
+
+    fn load_rule(path: &str, pattern: &str) -> Result<RuleSet, LoadErrors> {
+        load_sources(&with_lexicon(origin(
+            path,
+            &RULE.replace("PATTERN", pattern),
+        )))
+    }
+
+    #[test]
+    fn loads_a_valid_rule() {
+        let set = load_rule("rules/x/demo-rule.yaml", "坏").unwrap();
+        assert_eq!(set.rules.len(), 1);
+    }
+
+    #[test]
+    fn bad_regex_points_at_the_pattern() {
+        let errors = load_rule("rules/x/demo-rule.yaml", "坏(").unwrap_err().0;
+        assert_eq!(errors.len(), 1);
+        let error = &errors[0];
+        assert!(error.message.contains("invalid regular expression"));
+        assert_eq!(&error.text[error.span.start..error.span.end], "'坏('");
+    }
+
+    #[test]
+    fn word_boundaries_and_full_width_punctuation_are_refused_in_zh() {
+        let errors = load_rule("rules/x/demo-rule.yaml", r"\b坏").unwrap_err().0;
+        assert!(errors[0].message.contains(r"`\b`"));
+        let errors = load_rule("rules/x/demo-rule.yaml", "坏：").unwrap_err().0;
+        assert!(errors[0].message.contains("normaliser"));
+    }
+
+    #[test]
+    fn id_must_match_file_name_and_be_unique() {
+        let errors = load_rule("rules/x/other.yaml", "坏").unwrap_err().0;
+        assert!(errors[0].message.contains("differs from its file name"));
+        let mut sources = with_lexicon(origin(
+            "rules/a/demo-rule.yaml",
+            &RULE.replace("PATTERN", "坏"),
+        ));
+        sources.push(origin(
+            "rules/b/demo-rule.yaml",
+            &RULE.replace("PATTERN", "坏"),
+        ));
+        let errors = load_sources(&sources).unwrap_err().0;
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("duplicate rule id"))
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_examples_are_errors() {
+        let text = RULE
+            .replace("PATTERN", "坏")
+            .replace("severity: warning", "severity: warning\ncolour: red");
+        let errors = load_sources(&with_lexicon(origin("rules/x/demo-rule.yaml", &text)))
+            .unwrap_err()
+            .0;
+        assert!(errors[0].message.contains("unknown field"));
+        let text = RULE
+            .replace("PATTERN", "坏")
+            .replace("  valid: [{lang: zh, text: \"好\"}]\n", "");
+        let errors = load_sources(&with_lexicon(origin("rules/x/demo-rule.yaml", &text)))
+            .unwrap_err()
+            .0;
+        assert!(errors[0].message.contains("no valid example in zh"));
+    }
+
+    #[test]
+    fn builtin_rules_load() {
+        let set = load(&[]).unwrap_or_else(|e| {
+            panic!(
+                "{:#?}",
+                e.0.iter()
+                    .map(|e| (&e.path, &e.message))
+                    .collect::<Vec<_>>()
+            )
+        });
+        assert!(!set.rules.is_empty());
+    }
+}

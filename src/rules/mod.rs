@@ -1,0 +1,101 @@
+//! Rules: YAML specs (`spec`), loading and linting (`load`), compiled patterns and the
+//! one-pass matcher (`patterns`), evaluation of each check kind (`eval`), and each rule's own
+//! examples (`testing`).
+
+pub mod eval;
+mod load;
+mod numbers;
+pub mod patterns;
+pub mod spec;
+pub mod testing;
+
+use regex::Regex;
+
+pub use load::{LoadErrors, RuleError, builtin_files, load};
+pub use spec::{CheckKind, DeadlineLimit, Examples, LangLimits, Localized, Scope};
+
+use crate::diagnostic::Severity;
+use crate::document::Lang;
+use patterns::{PatternId, PatternTable};
+
+/// The patterns of one clause of a check, per language (indexed by [`Lang::index`]).
+#[derive(Clone, Debug, Default)]
+pub struct Group([Vec<PatternId>; 2]);
+
+impl Group {
+    pub fn get(&self, lang: Lang) -> &[PatternId] {
+        &self.0[lang.index()]
+    }
+}
+
+/// A compiled check. Which parts are set depends on `kind` (the loader enforces it).
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub kind: CheckKind,
+    pub scope: Scope,
+    /// What `require`, `forbid` and `deadline` look for; the `if` of `conditional`.
+    pub patterns: Group,
+    pub also: Vec<Group>,
+    pub unless: Option<Group>,
+    pub unless_scope: Scope,
+    pub negation: bool,
+    pub anchor: Option<Group>,
+    pub then: Option<Group>,
+    pub void: Option<Group>,
+    pub linked: bool,
+    pub limit: Option<LangLimits>,
+}
+
+/// Where a rule came from: its file and text, for messages and `privlint rule`.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub path: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: Localized,
+    pub severity: Severity,
+    pub langs: Vec<Lang>,
+    pub tags: Vec<String>,
+    pub references: Vec<String>,
+    pub message: Localized,
+    pub help: Localized,
+    pub description: String,
+    pub url: Option<String>,
+    pub check: Check,
+    pub examples: Examples,
+    pub origin: Origin,
+}
+
+impl Rule {
+    pub fn applies_to(&self, lang: Lang) -> bool {
+        self.langs.contains(&lang)
+    }
+}
+
+/// Shared vocabulary compiled from `rules/lexicon.yaml`.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    pub negation_cues: [Option<Regex>; 2],
+    pub negation_ignore: [Option<Regex>; 2],
+    pub negation_window: [usize; 2],
+    pub continuation: [Option<Regex>; 2],
+    pub backref: [Option<Regex>; 2],
+}
+
+/// The loaded rules with every pattern compiled once.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub patterns: PatternTable,
+    pub lexicon: Lexicon,
+}
+
+impl RuleSet {
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}

@@ -1,0 +1,192 @@
+//! The YAML schema of a rule file, as written by rule authors (see README "Writing rules").
+
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+use crate::document::{Format, Lang};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub title: Localized,
+    pub severity: Severity,
+    pub langs: Vec<Lang>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    pub message: Localized,
+    pub help: Localized,
+    /// Markdown with the headings `## What it checks` and `## Why it matters`.
+    pub description: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    pub check: CheckSpec,
+    pub examples: Examples,
+}
+
+/// Text in the document's language: `{en: ..., zh: ...}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    pub en: String,
+    #[serde(default)]
+    pub zh: Option<String>,
+}
+
+impl Localized {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => self.zh.as_deref().unwrap_or(&self.en),
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Regular expressions per language; any of them matching counts.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LangPatterns {
+    #[serde(default)]
+    pub en: Vec<String>,
+    #[serde(default)]
+    pub zh: Vec<String>,
+}
+
+impl LangPatterns {
+    pub fn get(&self, lang: Lang) -> &[String] {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    Require,
+    Forbid,
+    Conditional,
+    Deadline,
+    Builtin,
+}
+
+/// Where co-occurring patterns must be found. Table cells always widen to their row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    Sentence,
+    Paragraph,
+    Section,
+    Document,
+}
+
+/// The `check:` block. Which fields apply depends on `kind`; the loader says which are
+/// missing or misplaced.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    pub kind: CheckKind,
+    #[serde(default)]
+    pub scope: Scope,
+    /// require / forbid / deadline: what to look for.
+    #[serde(default)]
+    pub patterns: Option<LangPatterns>,
+    /// Each group must also match in the same scope unit.
+    #[serde(default)]
+    pub also: Vec<LangPatterns>,
+    /// A match is dropped when any of these matches in its `unless_scope` unit.
+    #[serde(default)]
+    pub unless: Option<LangPatterns>,
+    #[serde(default)]
+    pub unless_scope: Option<Scope>,
+    /// Drop matches preceded by a negation cue in the same clause (default: on).
+    #[serde(default = "default_true")]
+    pub negation: bool,
+    /// require: report at the first heading matching these, else at the title.
+    #[serde(default)]
+    pub anchor: Option<LangPatterns>,
+    /// conditional: where this is said ...
+    #[serde(default, rename = "if")]
+    pub antecedent: Option<LangPatterns>,
+    /// ... this must be said too.
+    #[serde(default)]
+    pub then: Option<LangPatterns>,
+    /// conditional: `then` matches inside a match of these do not count (generic phrases).
+    #[serde(default)]
+    pub void: Option<LangPatterns>,
+    /// conditional: also look for `then` in linked sentences (a list's lead-in ending with a
+    /// colon, a sentence continued by "例如/including", a next sentence referring back).
+    #[serde(default)]
+    pub linked: bool,
+    /// deadline: the longest acceptable period, per language.
+    #[serde(default)]
+    pub limit: Option<LangLimits>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LangLimits {
+    #[serde(default)]
+    pub en: Option<DeadlineLimit>,
+    #[serde(default)]
+    pub zh: Option<DeadlineLimit>,
+}
+
+impl LangLimits {
+    pub fn get(&self, lang: Lang) -> Option<DeadlineLimit> {
+        match lang {
+            Lang::En => self.en,
+            Lang::Zh => self.zh,
+        }
+    }
+}
+
+/// A limit in working days or in calendar days (exactly one of the two).
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineLimit {
+    #[serde(default)]
+    pub working_days: Option<u32>,
+    #[serde(default)]
+    pub days: Option<u32>,
+    /// Severity for calendar-day periods over a working-day limit that may still fit it
+    /// (16 to 21 days against 15 working days).
+    #[serde(default)]
+    pub borderline: Option<Severity>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(default)]
+    pub valid: Vec<Example>,
+    #[serde(default)]
+    pub invalid: Vec<Example>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub lang: Lang,
+    #[serde(default = "default_format")]
+    pub format: Format,
+    pub text: String,
+    /// invalid examples: the exact text each finding underlines, in order.
+    #[serde(default)]
+    pub expect: Vec<String>,
+    /// Why this example is here (a near miss, a negation...).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn default_format() -> Format {
+    Format::Markdown
+}

@@ -1,0 +1,149 @@
+//! Which files to check: explicit files as given, directories walked in sorted order for
+//! policy documents. Symbolic links to directories are not followed, so loops cannot occur.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// File names checked when walking a directory.
+pub const DEFAULT_INCLUDE: &[&str] = &["*.md", "*.markdown", "*.html", "*.htm", "*.txt"];
+/// Directories never walked into.
+const SKIPPED_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "target"];
+
+/// A file to check, or a path that could not be used (with the reason).
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub path: PathBuf,
+    /// The path as shown in reports: as given or joined under the given directory, `/`-separated.
+    pub display: String,
+    pub problem: Option<String>,
+}
+
+fn include_set() -> &'static GlobSet {
+    static SET: OnceLock<GlobSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in DEFAULT_INCLUDE {
+            let glob = GlobBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+                .expect("default glob");
+            builder.add(glob);
+        }
+        builder.build().expect("default globs")
+    })
+}
+
+pub fn display(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").unwrap_or(&text).to_string()
+}
+
+/// Expand `paths` into targets, in argument order, each directory sorted by name.
+pub fn collect(paths: &[PathBuf]) -> Vec<Target> {
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut targets = Vec::new();
+    let mut push = |target: Target, targets: &mut Vec<Target>| {
+        if seen.insert(target.path.clone()) {
+            targets.push(target);
+        }
+    };
+    for path in paths {
+        match std::fs::metadata(path) {
+            Err(e) => push(
+                Target {
+                    path: path.clone(),
+                    display: display(path),
+                    problem: Some(format!("cannot read {}: {e}", display(path))),
+                },
+                &mut targets,
+            ),
+            Ok(meta) if meta.is_dir() => {
+                for target in walk_dir(path) {
+                    push(target, &mut targets);
+                }
+            }
+            Ok(_) => push(
+                Target {
+                    path: path.clone(),
+                    display: display(path),
+                    problem: None,
+                },
+                &mut targets,
+            ),
+        }
+    }
+    targets
+}
+
+fn walk_dir(root: &Path) -> Vec<Target> {
+    let includes = include_set();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !(entry.file_type().is_dir()
+                    && SKIPPED_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()))
+        });
+    let mut targets = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if entry.file_type().is_file() && includes.is_match(entry.file_name()) {
+                    targets.push(Target {
+                        path: entry.path().to_path_buf(),
+                        display: display(entry.path()),
+                        problem: None,
+                    });
+                }
+            }
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                targets.push(Target {
+                    display: display(&path),
+                    problem: Some(format!("cannot read {}: {e}", display(&path))),
+                    path,
+                });
+            }
+        }
+    }
+    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sorted_and_filters_by_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.md", "a.txt", "c.yaml", "d.HTML"] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("node_modules")).unwrap();
+        std::fs::write(dir.path().join("node_modules/x.md"), "x").unwrap();
+        let names: Vec<String> = collect(&[dir.path().to_path_buf()])
+            .iter()
+            .map(|t| t.path.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, vec!["a.txt", "b.md", "d.HTML"]);
+    }
+
+    #[test]
+    fn missing_paths_become_problems() {
+        let targets = collect(&[PathBuf::from("/definitely/not/here.md")]);
+        assert!(
+            targets[0]
+                .problem
+                .as_deref()
+                .unwrap()
+                .contains("cannot read")
+        );
+    }
+}
