@@ -2,6 +2,7 @@
 //! evidence into a report. Files are checked in parallel; the report is the same whatever
 //! the number of threads.
 
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -50,7 +51,11 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings, rules: &RuleSet) -> R
     let targets = walk::collect(paths);
     let results: Vec<FileResult> = targets
         .par_iter()
-        .map(|target| check_target(target, settings, rules))
+        .map(|target| {
+            // A bug on one file must not lose the findings of the others.
+            std::panic::catch_unwind(AssertUnwindSafe(|| check_target(target, settings, rules)))
+                .unwrap_or_else(|panic| internal_error(target, rules, &panic))
+        })
         .collect();
     let mut report = Report::default();
     for (index, result) in results.into_iter().enumerate() {
@@ -73,6 +78,36 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings, rules: &RuleSet) -> R
     }
     report.finish();
     report
+}
+
+fn internal_error(
+    target: &Target,
+    rules: &RuleSet,
+    panic: &(dyn std::any::Any + Send),
+) -> FileResult {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    let entry = FileEntry {
+        source: SourceFile::from_text(&target.display, ""),
+        kind: FileKind::Policy,
+        format: None,
+        lang: None,
+        status: FileStatus::Failed,
+    };
+    let finding = parse_error(
+        rules,
+        &entry.source,
+        Span::default(),
+        format!("internal error while checking this file (please report it): {detail}"),
+    );
+    FileResult {
+        entry,
+        findings: vec![finding],
+        evidence: Vec::new(),
+    }
 }
 
 fn check_target(target: &Target, settings: &Settings, rules: &RuleSet) -> FileResult {

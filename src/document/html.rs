@@ -357,8 +357,7 @@ impl Parser<'_> {
 
     fn finish_pre(&mut self) {
         if let Some(pre) = self.pre.take() {
-            let parsed = text::parse(&pre);
-            self.doc.blocks.extend(parsed.blocks);
+            self.doc.append(text::parse(&pre));
         }
     }
 

@@ -139,6 +139,8 @@ pub enum TableOrigin {
     Markup,
     /// Header and row cells each on a line of their own (a table pasted as text).
     Flattened,
+    /// Records of `key:value` lines, one row per record ("SDK名称:... 使用目的:...").
+    KeyValue,
 }
 
 #[derive(Clone, Debug)]
@@ -235,6 +237,19 @@ impl RawDocument {
             map,
             strong,
         });
+    }
+
+    /// Append the blocks, tables and comments of a nested parse (an HTML `<pre>`).
+    pub fn append(&mut self, other: RawDocument) {
+        let offset = self.tables.len();
+        self.tables.extend(other.tables);
+        self.comments.extend(other.comments);
+        self.blocks.extend(other.blocks.into_iter().map(|mut block| {
+            if let RawKind::TableCell { table, .. } = &mut block.kind {
+                *table += offset;
+            }
+            block
+        }));
     }
 
     pub fn new_table(&mut self, origin: TableOrigin) -> usize {

@@ -177,7 +177,7 @@ impl MappedText {
 /// Normalisation (documented in the README, relied on by rule patterns): full-width ASCII
 /// forms become ASCII, curly and corner quotes become `"`/`'`, zero-width characters vanish,
 /// runs of whitespace become one space, and no space is kept next to a CJK character
-/// (`15 天` reads `15天`). Hard line breaks stay as `\n` and end sentences.
+/// (`15 天` reads `15天`), and 你 reads 您. Hard line breaks stay as `\n` and end sentences.
 #[derive(Debug, Default)]
 pub struct TextBuilder {
     text: String,
@@ -303,6 +303,8 @@ fn normalize_char(c: char) -> Normalized {
             Normalized::Char('"')
         }
         '‘' | '’' | '‚' | '‛' => Normalized::Char('\''),
+        // The familiar and the polite "you" say the same thing; patterns use 您.
+        '你' => Normalized::Char('您'),
         c => Normalized::Char(c),
     }
 }

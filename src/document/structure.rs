@@ -222,9 +222,69 @@ fn detect_flattened_tables(raw: &mut RawDocument) {
     }
 }
 
+/// The key of a `key:value` line that describes an SDK or a data item ("SDK名称:...",
+/// "使用目的:...", "收集个人信息类型:..."), normalised.
+fn record_key(text: &str) -> Option<&str> {
+    static KEY: OnceLock<Regex> = OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        Regex::new(
+            r"^(?:(?:第三方)?(?:SDK|插件|服务|合作方|第三方)?(?:名称|类型|提供方|提供者|开发者|所属公司|公司名称|主体|运营方)|(?:使用|收集|处理|共享|合作)?(?:目的|用途)(?:描述|说明)?|业务功能|功能(?:描述|说明)?|使用场景|场景|(?:收集|采集|获取|共享|处理|使用)(?:的)?(?:用户|个人)?(?:信息|数据)(?:类型|范围|字段|内容|种类)?|(?:个人)?信息(?:类型|范围|字段|种类)|(?:隐私政策|隐私权政策|官网|官方)?(?:链接|网址)|(?:处理|收集|共享)方式|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|是否[^:]{1,10}|SDK版本|版本)$",
+        )
+        .expect("record key pattern")
+    });
+    let text = text.trim();
+    let colon = text.find(':')?;
+    let name = text[..colon].trim();
+    (!text.contains('\n') && key.is_match(name) && text.len() > colon + 1).then_some(name)
+}
+
+/// Runs of `key:value` lines describing SDKs or data items become tables, one row per
+/// record (a record ends where a key repeats).
+fn detect_key_value_records(raw: &mut RawDocument) {
+    let n = raw.blocks.len();
+    let mut i = 0;
+    while i < n {
+        let is_record_line = |b: &RawBlock| {
+            matches!(b.kind, RawKind::Paragraph | RawKind::ListItem) && record_key(&b.text).is_some()
+        };
+        if !is_record_line(&raw.blocks[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < n && is_record_line(&raw.blocks[j]) {
+            j += 1;
+        }
+        if j - i >= 2 {
+            let table = raw.new_table(TableOrigin::KeyValue);
+            let mut row = 0;
+            let mut col = 0;
+            let mut keys: Vec<String> = Vec::new();
+            for block in &mut raw.blocks[i..j] {
+                let key = record_key(&block.text).unwrap_or_default().to_string();
+                if keys.contains(&key) {
+                    row += 1;
+                    col = 0;
+                    keys.clear();
+                }
+                keys.push(key);
+                block.kind = RawKind::TableCell {
+                    table,
+                    row,
+                    col,
+                    header: false,
+                };
+                col += 1;
+            }
+        }
+        i = j;
+    }
+}
+
 /// Build the document from the blocks a front end produced.
 pub(crate) fn build(mut raw: RawDocument, format: Format, lang: Option<Lang>) -> Document {
     detect_flattened_tables(&mut raw);
+    detect_key_value_records(&mut raw);
     let styles: Vec<Option<Style>> = infer_heading_styles(&raw.blocks);
     let levels = assign_levels(&raw.blocks, &styles);
 
@@ -463,6 +523,15 @@ mod tests {
             Some(Style::Plain)
         );
         assert_eq!(heading_style("姓名、身份证号、人脸照片", false), None);
+    }
+
+    #[test]
+    fn record_keys() {
+        assert_eq!(record_key("SDK名称:腾讯浏览服务"), Some("SDK名称"));
+        assert_eq!(record_key("采集用户信息字段:人脸图片"), Some("采集用户信息字段"));
+        assert_eq!(record_key("用途描述:通过人脸识别验证用户身份"), Some("用途描述"));
+        assert_eq!(record_key("设备信息:为识别您的设备预防恶意程序"), None);
+        assert_eq!(record_key("使用目的:"), None);
     }
 
     #[test]

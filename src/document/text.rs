@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::structure::{heading_style, numbering};
-use super::{MappedText, RawDocument, RawKind, TextBuilder};
+use super::{MappedText, RawDocument, RawKind, TableOrigin, TextBuilder};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum LineKind {
@@ -89,6 +89,11 @@ pub(crate) fn parse(source: &MappedText) -> RawDocument {
                 };
                 doc.push(kind, builder);
             }
+            LineKind::Text if pipe_table_at(&lines, i) => {
+                flush(&mut doc, &mut current);
+                i = push_pipe_table(&mut doc, source, &lines, i);
+                continue;
+            }
             LineKind::Text => {
                 let numbered = numbering(&line.normalized).is_some();
                 let standalone = heading_style(&line.normalized, false).is_some();
@@ -129,6 +134,94 @@ pub(crate) fn parse(source: &MappedText) -> RawDocument {
     }
     flush(&mut doc, &mut current);
     doc
+}
+
+/// Cell ranges of a `a | b | c` row (outer pipes optional), or None for other lines.
+fn pipe_cells(text: &str, range: &Range<usize>) -> Option<Vec<Range<usize>>> {
+    let line = &text[range.clone()];
+    if line.matches('|').count() < 2 && !(line.contains('|') && line.trim().starts_with('|')) {
+        return None;
+    }
+    let mut cells = Vec::new();
+    let mut start = 0;
+    for (i, c) in line.char_indices().chain(std::iter::once((line.len(), '|'))) {
+        if c == '|' {
+            cells.push(start..i);
+            start = i + 1;
+        }
+    }
+    // Outer pipes leave empty first and last cells.
+    if cells.first().is_some_and(|c| line[c.clone()].trim().is_empty()) {
+        cells.remove(0);
+    }
+    if cells.last().is_some_and(|c| line[c.clone()].trim().is_empty()) {
+        cells.pop();
+    }
+    let trimmed = cells
+        .into_iter()
+        .map(|c| {
+            let cell = &line[c.clone()];
+            let lead = cell.len() - cell.trim_start().len();
+            let end = c.start + cell.trim_end().len();
+            range.start + (c.start + lead).min(end)..range.start + end
+        })
+        .collect::<Vec<_>>();
+    (trimmed.len() >= 2).then_some(trimmed)
+}
+
+fn is_separator_row(text: &str, range: &Range<usize>) -> bool {
+    let line = text[range.clone()].trim();
+    line.contains('-')
+        && line.contains('|')
+        && line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+}
+
+/// A Markdown-style pipe table (left in exported text): a row, a `---|---` row, more rows.
+fn pipe_table_at(lines: &[Line], i: usize) -> bool {
+    let Some(next) = lines.get(i + 1) else {
+        return false;
+    };
+    let text = &lines[i].normalized;
+    text.contains('|') && next.normalized.contains('|') && next.normalized.contains("--")
+}
+
+/// Push the pipe table starting at line `i`; returns the index of the first line after it.
+fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i: usize) -> usize {
+    let text = &source.text;
+    let Some(header) = pipe_cells(text, &lines[i].range) else {
+        return i + 1;
+    };
+    if !is_separator_row(text, &lines[i + 1].range) {
+        return i + 1;
+    }
+    let table = doc.new_table(TableOrigin::Markup);
+    let push_row = |doc: &mut RawDocument, cells: Vec<Range<usize>>, row: usize| {
+        for (col, cell) in cells.into_iter().enumerate() {
+            let mut builder = TextBuilder::default();
+            push_line(&mut builder, source, cell);
+            doc.push(
+                RawKind::TableCell {
+                    table,
+                    row,
+                    col,
+                    header: row == 0,
+                },
+                builder,
+            );
+        }
+    };
+    push_row(doc, header, 0);
+    let mut row = 1;
+    let mut j = i + 2;
+    while let Some(line) = lines.get(j) {
+        let Some(cells) = pipe_cells(text, &line.range) else {
+            break;
+        };
+        push_row(doc, cells, row);
+        row += 1;
+        j += 1;
+    }
+    j
 }
 
 fn flush(doc: &mut RawDocument, current: &mut Option<Pending>) {
@@ -344,6 +437,19 @@ mod tests {
         assert_eq!(parsed[1], (RawKind::Heading(3), "提示条款".to_string()));
         assert_eq!(parsed[2].1, "本政策将帮助您了解以下内容:");
         assert_eq!(parsed[3].1, "1.在您使用服务时,您同意本政策。");
+    }
+
+    #[test]
+    fn pipe_tables_left_in_text() {
+        let text = "权限 | 功能 | 用途\n---|---|---\n相机 | 扫码 | 用于扫码\n\n后文。\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        let cells: Vec<(&str, RawKind)> = doc.blocks.iter().map(|b| (b.text.as_str(), b.kind)).collect();
+        assert_eq!(cells.len(), 7);
+        assert_eq!(
+            cells[3],
+            ("相机", RawKind::TableCell { table: 0, row: 1, col: 0, header: false })
+        );
+        assert_eq!(cells[6].0, "后文。");
     }
 
     #[test]

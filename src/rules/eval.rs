@@ -153,31 +153,64 @@ impl Ctx<'_> {
         found.iter().map(|(_, m)| self.unit(m, scope)).collect()
     }
 
-    /// Matches of the main patterns that survive negation, `unless` and `also`.
-    fn qualifying(&self) -> Vec<(PatternId, Match)> {
+    /// Matches of the main patterns that survive negation, `except`, `unless` and `also`.
+    /// For conditional checks an `also` match overlapping the main match does not count (the
+    /// verb inside "交易记录" is not a statement that records are kept), and with `linked` it
+    /// may come from the sentence a continuation continues ("例如: ..." after "我们收集...").
+    fn qualifying(&self, conditional: bool) -> Vec<(PatternId, Match)> {
         let check = &self.rule.check;
-        let vetoes = check
+        let vetoes: Vec<(Scope, HashSet<Unit>)> = check
             .unless
+            .iter()
+            .map(|(scope, group)| (*scope, self.units(group, *scope, false)))
+            .collect();
+        let excepted: Vec<Match> = check
+            .except
             .as_ref()
-            .map(|g| self.units(g, check.unless_scope, false))
+            .map(|g| self.all(g).into_iter().map(|(_, m)| m).collect())
             .unwrap_or_default();
-        let also: Vec<HashSet<Unit>> = check
+        let also: Vec<Vec<Match>> = check
             .also
             .iter()
-            .map(|g| self.units(g, check.scope, true))
+            .map(|g| self.live(g).into_iter().map(|(_, m)| m).collect())
             .collect();
         self.live(&check.patterns)
             .into_iter()
-            .filter(|(_, m)| !vetoes.contains(&self.unit(m, check.unless_scope)))
+            .filter(|(_, m)| {
+                !excepted
+                    .iter()
+                    .any(|e| e.block == m.block && e.start <= m.start && m.end <= e.end)
+            })
+            .filter(|(_, m)| {
+                !vetoes
+                    .iter()
+                    .any(|(scope, units)| units.contains(&self.unit(m, *scope)))
+            })
             .filter(|(_, m)| {
                 let unit = self.unit(m, check.scope);
-                also.iter().all(|units| units.contains(&unit))
+                let earlier: Vec<Unit> = if conditional && check.linked {
+                    self.linked_sentences(m.block, m.sentence)
+                        .into_iter()
+                        .filter(|&(b, s)| (b, s) < (m.block, m.sentence))
+                        .map(|(b, s)| Unit::Sentence(b, s))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                also.iter().all(|group| {
+                    group.iter().any(|a| {
+                        let overlaps = a.block == m.block && a.start < m.end && m.start < a.end;
+                        let a_unit = self.unit(a, check.scope);
+                        (a_unit == unit && !(conditional && overlaps))
+                            || earlier.contains(&Unit::Sentence(a.block, a.sentence))
+                    })
+                })
             })
             .collect()
     }
 
     fn require(&self) -> Outcome {
-        if let Some((_, m)) = self.qualifying().into_iter().next() {
+        if let Some((_, m)) = self.qualifying(false).into_iter().next() {
             return Outcome {
                 hits: Vec::new(),
                 evidence: Some((m.block, m.start..m.end)),
@@ -213,7 +246,7 @@ impl Ctx<'_> {
         let scope = self.rule.check.scope;
         let mut reported: HashSet<Unit> = HashSet::new();
         let hits = self
-            .qualifying()
+            .qualifying(false)
             .into_iter()
             .filter(|(_, m)| reported.insert(self.unit(m, scope)))
             .map(|(_, m)| self.hit_at(&m, vec![self.text(&m).to_string()]))
@@ -261,10 +294,11 @@ impl Ctx<'_> {
         let purpose_columns = self.header_columns(&thens);
 
         let mut failing: BTreeMap<Unit, Vec<Match>> = BTreeMap::new();
-        for (_, m) in self.qualifying() {
+        for (_, m) in self.qualifying(true) {
             let block = &self.doc.blocks[m.block];
             let satisfied = match block.kind {
-                BlockKind::TableCell { header: true, .. } => true,
+                // Headings and header cells name things; they do not collect them.
+                BlockKind::Heading { .. } | BlockKind::TableCell { header: true, .. } => true,
                 BlockKind::TableCell { table, row, .. } => {
                     then_units.contains(&self.unit(&m, scope))
                         || self.row_fills_column(table, row, &purpose_columns)
@@ -343,7 +377,8 @@ impl Ctx<'_> {
 
     /// Sentences that carry on the thought of sentence `s` of block `b`: the lead-in of a
     /// list (ending with a colon, possibly the previous block), the sentence this one
-    /// continues ("例如:..."), and a next sentence that refers back ("这些信息用于...").
+    /// continues ("例如:..."), the lead of the list item it is in, and a next sentence that
+    /// refers back ("这些信息用于...").
     fn linked_sentences(&self, b: usize, s: usize) -> Vec<(usize, usize)> {
         let lexicon = &self.set.lexicon;
         let doc = self.doc;
@@ -372,6 +407,10 @@ impl Ctx<'_> {
                 linked.push((b - 1, last));
             }
         }
+        // A list item's lead sentence ("(3)支付功能: ...") frames the whole item.
+        if s > 0 && block.kind == BlockKind::ListItem && !linked.contains(&(b, 0)) {
+            linked.push((b, 0));
+        }
         if s + 1 < block.sentences.len()
             && lexicon.backref[self.lang.index()]
                 .as_ref()
@@ -387,7 +426,7 @@ impl Ctx<'_> {
             return Outcome::default();
         };
         let mut hits = Vec::new();
-        for (id, m) in self.qualifying() {
+        for (id, m) in self.qualifying(false) {
             let block = &self.doc.blocks[m.block];
             let sentence = block.sentences[m.sentence].clone();
             let text = &block.text[sentence.clone()];

@@ -368,7 +368,7 @@ struct Compiler<'a> {
 /// Characters the text normaliser removes: a pattern containing them can never match.
 const NORMALISED_AWAY: &[char] = &[
     '“', '”', '「', '」', '『', '』', '‘', '’', '\u{3000}', '（', '）', '：', '；', '，', '！',
-    '？', '０', '１', '２', '３', '４', '５', '６', '７', '８', '９',
+    '？', '０', '１', '２', '３', '４', '５', '６', '７', '８', '９', '你',
 ];
 
 impl Compiler<'_> {
@@ -524,6 +524,13 @@ impl Compiler<'_> {
                 || matches!(
                     (kind, field),
                     (CheckKind::Require, "anchor")
+                        | (
+                            CheckKind::Require
+                                | CheckKind::Forbid
+                                | CheckKind::Deadline
+                                | CheckKind::Conditional,
+                            "except"
+                        )
                         | (CheckKind::Conditional, "void" | "linked")
                         | (
                             CheckKind::Require
@@ -543,7 +550,8 @@ impl Compiler<'_> {
             ("void", spec.void.is_some()),
             ("linked", spec.linked),
             ("also", !spec.also.is_empty()),
-            ("unless", spec.unless.is_some()),
+            ("unless", !spec.unless.is_empty()),
+            ("except", spec.except.is_some()),
         ];
         let kind_name = format!("{kind:?}").to_lowercase();
         for (field, is_present) in present {
@@ -591,8 +599,14 @@ impl Compiler<'_> {
             .collect();
         let unless = spec
             .unless
-            .as_ref()
-            .map(|p| self.group(p, &["unless"], false));
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let path = vec![PathSeg::Key("check"), PathSeg::Key("unless"), PathSeg::Index(i)];
+                (u.scope.unwrap_or(spec.scope), self.group_at(&u.patterns(), path, false))
+            })
+            .collect();
+        let except = spec.except.as_ref().map(|p| self.group(p, &["except"], false));
         let anchor = spec
             .anchor
             .as_ref()
@@ -651,7 +665,7 @@ impl Compiler<'_> {
             patterns: main,
             also,
             unless,
-            unless_scope: spec.unless_scope.unwrap_or(spec.scope),
+            except,
             negation: spec.negation,
             anchor,
             then,
@@ -714,7 +728,7 @@ impl Compiler<'_> {
             self.fail(
                 path,
                 format!("pattern contains `{c}`, which the text normaliser replaces, so it never matches"),
-                Some("write full-width punctuation and digits half-width, and curly or corner quotes as \""),
+                Some("write full-width punctuation and digits half-width, curly or corner quotes as \", and 你 as 您"),
             );
             return None;
         }

@@ -36,8 +36,9 @@ pub struct Check {
     /// What `require`, `forbid` and `deadline` look for; the `if` of `conditional`.
     pub patterns: Group,
     pub also: Vec<Group>,
-    pub unless: Option<Group>,
-    pub unless_scope: Scope,
+    /// Vetoes, each looked for in its own unit.
+    pub unless: Vec<(Scope, Group)>,
+    pub except: Option<Group>,
     pub negation: bool,
     pub anchor: Option<Group>,
     pub then: Option<Group>,

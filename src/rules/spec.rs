@@ -98,11 +98,14 @@ pub struct CheckSpec {
     /// Each group must also match in the same scope unit.
     #[serde(default)]
     pub also: Vec<LangPatterns>,
-    /// A match is dropped when any of these matches in its `unless_scope` unit.
+    /// A match is dropped when any of these matches in the same unit (each entry may widen
+    /// the unit with its own `scope`).
     #[serde(default)]
-    pub unless: Option<LangPatterns>,
+    pub unless: Vec<UnlessSpec>,
+    /// A match lying inside a match of these is dropped (what surrounds it shows it is not
+    /// what the rule looks for: "人脸识别功能" names a function, not face data).
     #[serde(default)]
-    pub unless_scope: Option<Scope>,
+    pub except: Option<LangPatterns>,
     /// Drop matches preceded by a negation cue in the same clause (default: on).
     #[serde(default = "default_true")]
     pub negation: bool,
@@ -125,6 +128,27 @@ pub struct CheckSpec {
     /// deadline: the longest acceptable period, per language.
     #[serde(default)]
     pub limit: Option<LangLimits>,
+}
+
+/// Vetoing context: patterns and the unit they are looked for in.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlessSpec {
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    #[serde(default)]
+    pub en: Vec<String>,
+    #[serde(default)]
+    pub zh: Vec<String>,
+}
+
+impl UnlessSpec {
+    pub fn patterns(&self) -> LangPatterns {
+        LangPatterns {
+            en: self.en.clone(),
+            zh: self.zh.clone(),
+        }
+    }
 }
 
 fn default_true() -> bool {
