@@ -236,7 +236,7 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
             invalid += 1;
         }
     }
-    multibyte >= 8 && invalid * 20 <= multibyte
+    multibyte >= 8 && invalid * 4 <= multibyte
 }
 
 /// The encoding declared by `<meta charset=...>` or `<meta http-equiv content="...charset=...">`

@@ -109,24 +109,38 @@ fn rule(args: cli::RuleArgs) -> Result<u8, String> {
             Ok(0)
         }
         None => {
-            let mut known: Vec<&str> = rules
+            let mut known: Vec<(usize, &str)> = rules
                 .rules
                 .iter()
-                .map(|r| r.id.as_str())
-                .filter(|known| {
-                    id.split('-')
-                        .any(|part| part.len() > 2 && known.contains(part))
-                })
+                .map(|r| (edit_distance(&id, &r.id), r.id.as_str()))
+                .filter(|(d, _)| *d <= 6)
                 .collect();
-            known.truncate(5);
-            let hint = if known.is_empty() {
+            known.sort();
+            let names: Vec<&str> = known.iter().take(3).map(|(_, name)| *name).collect();
+            let hint = if names.is_empty() {
                 "run `privlint rule --all` to list every rule".to_string()
             } else {
-                format!("did you mean: {}?", known.join(", "))
+                format!("did you mean: {}?", names.join(", "))
             };
             Err(format!("error: unknown rule `{id}`; {hint}\n"))
         }
     }
+}
+
+/// Levenshtein distance, for suggesting rule ids.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 fn test_rules(args: cli::TestRulesArgs) -> Result<u8, String> {

@@ -244,12 +244,13 @@ impl RawDocument {
         let offset = self.tables.len();
         self.tables.extend(other.tables);
         self.comments.extend(other.comments);
-        self.blocks.extend(other.blocks.into_iter().map(|mut block| {
-            if let RawKind::TableCell { table, .. } = &mut block.kind {
-                *table += offset;
-            }
-            block
-        }));
+        self.blocks
+            .extend(other.blocks.into_iter().map(|mut block| {
+                if let RawKind::TableCell { table, .. } = &mut block.kind {
+                    *table += offset;
+                }
+                block
+            }));
     }
 
     pub fn new_table(&mut self, origin: TableOrigin) -> usize {

@@ -245,7 +245,8 @@ fn detect_key_value_records(raw: &mut RawDocument) {
     let mut i = 0;
     while i < n {
         let is_record_line = |b: &RawBlock| {
-            matches!(b.kind, RawKind::Paragraph | RawKind::ListItem) && record_key(&b.text).is_some()
+            matches!(b.kind, RawKind::Paragraph | RawKind::ListItem)
+                && record_key(&b.text).is_some()
         };
         if !is_record_line(&raw.blocks[i]) {
             i += 1;
@@ -528,8 +529,14 @@ mod tests {
     #[test]
     fn record_keys() {
         assert_eq!(record_key("SDK名称:腾讯浏览服务"), Some("SDK名称"));
-        assert_eq!(record_key("采集用户信息字段:人脸图片"), Some("采集用户信息字段"));
-        assert_eq!(record_key("用途描述:通过人脸识别验证用户身份"), Some("用途描述"));
+        assert_eq!(
+            record_key("采集用户信息字段:人脸图片"),
+            Some("采集用户信息字段")
+        );
+        assert_eq!(
+            record_key("用途描述:通过人脸识别验证用户身份"),
+            Some("用途描述")
+        );
         assert_eq!(record_key("设备信息:为识别您的设备预防恶意程序"), None);
         assert_eq!(record_key("使用目的:"), None);
     }

@@ -144,17 +144,26 @@ fn pipe_cells(text: &str, range: &Range<usize>) -> Option<Vec<Range<usize>>> {
     }
     let mut cells = Vec::new();
     let mut start = 0;
-    for (i, c) in line.char_indices().chain(std::iter::once((line.len(), '|'))) {
+    for (i, c) in line
+        .char_indices()
+        .chain(std::iter::once((line.len(), '|')))
+    {
         if c == '|' {
             cells.push(start..i);
             start = i + 1;
         }
     }
     // Outer pipes leave empty first and last cells.
-    if cells.first().is_some_and(|c| line[c.clone()].trim().is_empty()) {
+    if cells
+        .first()
+        .is_some_and(|c| line[c.clone()].trim().is_empty())
+    {
         cells.remove(0);
     }
-    if cells.last().is_some_and(|c| line[c.clone()].trim().is_empty()) {
+    if cells
+        .last()
+        .is_some_and(|c| line[c.clone()].trim().is_empty())
+    {
         cells.pop();
     }
     let trimmed = cells
@@ -173,7 +182,9 @@ fn is_separator_row(text: &str, range: &Range<usize>) -> bool {
     let line = text[range.clone()].trim();
     line.contains('-')
         && line.contains('|')
-        && line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+        && line
+            .chars()
+            .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
 /// A Markdown-style pipe table (left in exported text): a row, a `---|---` row, more rows.
@@ -443,11 +454,23 @@ mod tests {
     fn pipe_tables_left_in_text() {
         let text = "权限 | 功能 | 用途\n---|---|---\n相机 | 扫码 | 用于扫码\n\n后文。\n";
         let doc = parse(&MappedText::identity(text, 0));
-        let cells: Vec<(&str, RawKind)> = doc.blocks.iter().map(|b| (b.text.as_str(), b.kind)).collect();
+        let cells: Vec<(&str, RawKind)> = doc
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.kind))
+            .collect();
         assert_eq!(cells.len(), 7);
         assert_eq!(
             cells[3],
-            ("相机", RawKind::TableCell { table: 0, row: 1, col: 0, header: false })
+            (
+                "相机",
+                RawKind::TableCell {
+                    table: 0,
+                    row: 1,
+                    col: 0,
+                    header: false
+                }
+            )
         );
         assert_eq!(cells[6].0, "后文。");
     }

@@ -4,7 +4,7 @@
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
-    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::diagnostic::{Finding, Report, Severity};
@@ -179,8 +179,10 @@ pub fn render_rule_errors(errors: &LoadErrors, options: &HumanOptions) -> String
         if let Some(help) = &error.help {
             diagnostic = diagnostic.with_help(help.clone());
         }
-        let rendered = miette::Report::new(diagnostic)
-            .with_source_code(NamedSource::new(error.path.clone(), error.text.clone()));
+        let rendered = miette::Report::new(diagnostic).with_source_code(Excerpt {
+            name: error.path.clone(),
+            text: error.text.clone(),
+        });
         if handler.render_report(&mut out, rendered.as_ref()).is_err() {
             out.push_str(&format!("{}: {}\n", error.path, error.message));
         }

@@ -602,11 +602,21 @@ impl Compiler<'_> {
             .iter()
             .enumerate()
             .map(|(i, u)| {
-                let path = vec![PathSeg::Key("check"), PathSeg::Key("unless"), PathSeg::Index(i)];
-                (u.scope.unwrap_or(spec.scope), self.group_at(&u.patterns(), path, false))
+                let path = vec![
+                    PathSeg::Key("check"),
+                    PathSeg::Key("unless"),
+                    PathSeg::Index(i),
+                ];
+                (
+                    u.scope.unwrap_or(spec.scope),
+                    self.group_at(&u.patterns(), path, false),
+                )
             })
             .collect();
-        let except = spec.except.as_ref().map(|p| self.group(p, &["except"], false));
+        let except = spec
+            .except
+            .as_ref()
+            .map(|p| self.group(p, &["except"], false));
         let anchor = spec
             .anchor
             .as_ref()

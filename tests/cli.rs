@@ -1,0 +1,211 @@
+//! Layer 3: the binary - exit codes, formats, bad input, rule errors.
+
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn privlint(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args(args)
+        .env("COLUMNS", "80")
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("privlint runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn clean_policy_exits_zero() {
+    let run = privlint(&["check", "fixtures/docs/zh-complete.md"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("0 errors, 0 warnings, 0 infos in 1 file")
+    );
+}
+
+#[test]
+fn findings_exit_one_unless_below_fail_on() {
+    assert_eq!(privlint(&["check", "fixtures/docs/zh-gaps.txt"]).code, 1);
+    assert_eq!(
+        privlint(&["check", "fixtures/docs/zh-gaps.txt", "--fail-on", "never"]).code,
+        0
+    );
+    // zh-sdk-list.html has errors and warnings; a warnings-only document fails only on warning.
+    let warnings_only = tempfile::tempdir().unwrap();
+    let path = warnings_only.path().join("policy.md");
+    std::fs::write(
+        &path,
+        std::fs::read_to_string("fixtures/docs/zh-complete.md")
+            .unwrap()
+            .replace("更新日期：2024年3月1日", "")
+            .replace("生效日期：2024年3月8日", ""),
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    assert_eq!(privlint(&["check", path]).code, 0);
+    assert_eq!(privlint(&["check", path, "--fail-on", "warning"]).code, 1);
+}
+
+#[test]
+fn concise_format() {
+    let run = privlint(&["check", "--format", "concise", "fixtures/docs/en-gaps.html"]);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn json_format_follows_schema_version_1() {
+    let run = privlint(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/docs/zh-sdk-list.html",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["tool"]["name"], "privlint");
+    for key in [
+        "files",
+        "errors",
+        "warnings",
+        "infos",
+        "suppressed",
+        "skipped",
+    ] {
+        assert!(json["summary"][key].is_u64(), "summary.{key}");
+    }
+    let file = &json["files"][0];
+    assert_eq!(file["format"], "html");
+    assert_eq!(file["lang"], "zh");
+    assert_eq!(file["encoding"], "utf-8");
+    let finding = &json["findings"][0];
+    for key in [
+        "rule",
+        "severity",
+        "message",
+        "help",
+        "references",
+        "location",
+        "related",
+        "fingerprint",
+    ] {
+        assert!(!finding[key].is_null(), "finding.{key}");
+    }
+    for key in ["line", "column", "offset"] {
+        assert!(finding["location"]["start"][key].is_u64());
+    }
+    assert!(json["evidence"].as_array().is_some_and(|e| !e.is_empty()));
+}
+
+#[test]
+fn language_can_be_forced() {
+    let run = privlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--lang",
+        "en",
+        "fixtures/docs/zh-gaps.txt",
+    ]);
+    assert!(run.stdout.contains("The policy"), "{}", run.stdout);
+}
+
+#[test]
+fn missing_and_broken_files_are_findings_and_others_still_checked() {
+    let run = privlint(&[
+        "check",
+        "--format",
+        "concise",
+        "fixtures/does-not-exist.md",
+        "fixtures/bad/binary.md",
+        "fixtures/docs/zh-gaps.txt",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("fixtures/does-not-exist.md:1:1: error[parse-error] cannot read")
+    );
+    assert!(
+        run.stdout
+            .contains("fixtures/bad/binary.md:1:1: error[parse-error] the file looks binary")
+    );
+    assert!(
+        run.stdout
+            .contains("fixtures/docs/zh-gaps.txt:9:1: error[consent-by-continued-use]")
+    );
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
+#[test]
+fn broken_rule_file_points_into_the_yaml_and_exits_two() {
+    let run = privlint(&[
+        "check",
+        "--rules",
+        "fixtures/rules-broken",
+        "fixtures/docs/zh-gaps.txt",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    insta::assert_snapshot!(run.stderr);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(privlint(&["check", "--format", "xml"]).code, 2);
+    assert_eq!(privlint(&["frobnicate"]).code, 2);
+    let run = privlint(&["rule", "missing-contacts"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("did you mean: missing-contact"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rule_explains_itself() {
+    let run = privlint(&["rule", "missing-withdrawal-path"]);
+    assert_eq!(run.code, 0);
+    for part in [
+        "## What it checks",
+        "## Why it matters",
+        "PIPL Art. 15",
+        "Not reported:",
+        "underlines:",
+    ] {
+        assert!(run.stdout.contains(part), "missing {part}");
+    }
+    let all = privlint(&["rule", "--all"]);
+    assert_eq!(all.code, 0);
+    assert_eq!(all.stdout.matches("\n## What it checks").count(), 18);
+}
+
+#[test]
+fn test_rules_passes() {
+    let run = privlint(&["test-rules"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("all passed"));
+}
+
+#[test]
+fn debug_parse_shows_structure() {
+    let run = privlint(&["debug", "parse", "fixtures/docs/zh-gaps.txt"]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn version_flag() {
+    let run = privlint(&["--version"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with("privlint "));
+}
