@@ -183,6 +183,9 @@ pub struct TextBuilder {
     text: String,
     map: OffsetMap,
     pending_space: Option<usize>,
+    /// Whether the last character came from a CJK or full-width one ("：" reads ":" but a
+    /// space after it is still next to a Chinese character).
+    last_cjk: bool,
     strong_chars: usize,
     plain_chars: usize,
 }
@@ -249,7 +252,7 @@ impl TextBuilder {
             let previous = self.text.chars().next_back();
             let keep = match previous {
                 None | Some('\n') => false,
-                Some(p) => !is_cjk(p) && !is_cjk(normalized),
+                Some(_) => !self.last_cjk && !is_cjk(c) && !is_cjk(normalized),
             };
             if keep {
                 let at = self.text.len();
@@ -259,6 +262,7 @@ impl TextBuilder {
         }
         let at = self.text.len();
         self.text.push(normalized);
+        self.last_cjk = is_cjk(c) || is_cjk(normalized);
         let linear = verbatim && normalized.len_utf8() == src.len();
         self.map
             .push(at, src.start, normalized.len_utf8(), src.len(), linear);
@@ -342,7 +346,7 @@ mod tests {
 
     #[test]
     fn normalises_and_maps_back() {
-        let source = "我们将在 １５ 天内回复（工作日）：“撤回”";
+        let source = "我们将在 １５ 天内回复（工作日）： “撤回”";
         let (text, map) = build(source);
         assert_eq!(text, "我们将在15天内回复(工作日):\"撤回\"");
         let at = text.find("15").unwrap();
