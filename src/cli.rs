@@ -37,17 +37,51 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
-    /// The lowest severity that makes the run fail (exit code 1).
-    #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
-    pub fail_on: FailOnArg,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// The lowest severity that makes the run fail (exit code 1) [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
     /// Document language; `auto` detects it from the share of Chinese characters.
-    #[arg(long, value_enum, default_value_t = LangArg::Auto)]
-    pub lang: LangArg,
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
     #[command(flatten)]
-    pub rules: RuleSource,
+    pub setup: Setup,
+    /// Only run these rules (ids or tags, comma-separated); replaces the config's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+    /// Do not run these rules (ids or tags, comma-separated); replaces the config's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Option<Vec<String>>,
+    /// Ignore `privlint-disable` comments in documents.
+    #[arg(long)]
+    pub no_inline_suppressions: bool,
+    /// Accept the findings recorded in this baseline file; only new ones are reported.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Print the number of findings per rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+/// Where rules and settings come from.
+#[derive(Debug, Args)]
+pub struct Setup {
+    #[command(flatten)]
+    pub rules: RuleSource,
+    /// Use this configuration file instead of searching for privlint.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long)]
+    pub isolated: bool,
 }
 
 #[derive(Debug, Args)]
@@ -66,7 +100,7 @@ pub struct RuleArgs {
     #[arg(long, conflicts_with = "id")]
     pub all: bool,
     #[command(flatten)]
-    pub rules: RuleSource,
+    pub setup: Setup,
 }
 
 #[derive(Debug, Args)]
@@ -75,7 +109,7 @@ pub struct TestRulesArgs {
     #[arg(long)]
     pub filter: Option<String>,
     #[command(flatten)]
-    pub rules: RuleSource,
+    pub setup: Setup,
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +120,14 @@ pub enum DebugCommand {
         #[arg(long, value_enum, default_value_t = LangArg::Auto)]
         lang: LangArg,
     },
+    /// Print the resolved settings: the configuration file used and each rule's state.
+    Config {
+        /// Where to start looking for privlint.yaml.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        setup: Setup,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -93,6 +135,9 @@ pub enum FormatArg {
     Human,
     Concise,
     Json,
+    Sarif,
+    Github,
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -25,6 +25,17 @@ impl Severity {
     }
 }
 
+/// A problem with privlint's own setup (a rule file, the configuration), with the span of the
+/// offending text so it can be shown in context. These stop the run (exit code 2).
+#[derive(Clone, Debug)]
+pub struct SetupError {
+    pub path: String,
+    pub text: String,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
 /// The lowest severity that fails the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum FailOn {
@@ -105,6 +116,10 @@ pub struct Report {
     pub files: Vec<FileEntry>,
     pub findings: Vec<Finding>,
     pub evidence: Vec<Evidence>,
+    /// Findings switched off by in-document directives.
+    pub suppressed: usize,
+    /// Findings accepted by the baseline.
+    pub baselined: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -114,6 +129,7 @@ pub struct Summary {
     pub warnings: usize,
     pub infos: usize,
     pub suppressed: usize,
+    pub baselined: usize,
     pub skipped: usize,
 }
 
@@ -125,7 +141,8 @@ impl Report {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
-            suppressed: 0,
+            suppressed: self.suppressed,
+            baselined: self.baselined,
             skipped: self
                 .files
                 .iter()

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::config::Settings;
 use crate::decode::{DecodeProblem, decode};
 use crate::diagnostic::{
     Evidence, FileEntry, FileKind, FileStatus, Finding, Label, Report, Severity,
@@ -15,40 +16,23 @@ use crate::document::{self, Document, Format, Lang};
 use crate::rules::eval::{self, Hit};
 use crate::rules::{CheckKind, Rule, RuleSet};
 use crate::source::{SourceFile, Span};
+use crate::suppress;
 use crate::walk::{self, Target};
 
 /// The id of the built-in rule that reports unreadable or empty input.
 pub const PARSE_ERROR: &str = "parse-error";
-
-/// Files larger than this are listed as skipped rather than read (no real policy comes close).
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
-
-#[derive(Clone, Debug)]
-pub struct Settings {
-    /// Overrides language detection.
-    pub lang: Option<Lang>,
-    pub max_file_size: u64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            lang: None,
-            max_file_size: DEFAULT_MAX_FILE_SIZE,
-        }
-    }
-}
 
 /// What checking one file produced, before file indices are assigned.
 struct FileResult {
     entry: FileEntry,
     findings: Vec<Finding>,
     evidence: Vec<Evidence>,
+    suppressed: usize,
 }
 
 /// Check every policy found under `paths` with `rules`.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings, rules: &RuleSet) -> Report {
-    let targets = walk::collect(paths);
+    let targets = walk::collect(paths, &settings.filter);
     let results: Vec<FileResult> = targets
         .par_iter()
         .map(|target| {
@@ -60,6 +44,7 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings, rules: &RuleSet) -> R
     let mut report = Report::default();
     for (index, result) in results.into_iter().enumerate() {
         report.files.push(result.entry);
+        report.suppressed += result.suppressed;
         report
             .findings
             .extend(result.findings.into_iter().map(|mut f| {
@@ -107,6 +92,7 @@ fn internal_error(
         entry,
         findings: vec![finding],
         evidence: Vec::new(),
+        suppressed: 0,
     }
 }
 
@@ -125,6 +111,7 @@ fn check_target(target: &Target, settings: &Settings, rules: &RuleSet) -> FileRe
             entry,
             findings: vec![finding],
             evidence: Vec::new(),
+            suppressed: 0,
         }
     };
     if let Some(problem) = &target.problem {
@@ -143,11 +130,19 @@ fn check_target(target: &Target, settings: &Settings, rules: &RuleSet) -> FileRe
             ))),
             findings: Vec::new(),
             evidence: Vec::new(),
+            suppressed: 0,
         };
     }
     match read_source(&target.path, &target.display) {
         Ok((source, format, problem)) => {
-            check_source(source, format, settings.lang, rules, problem)
+            let ignored = settings.ignored_for(&target.path);
+            let selected: Vec<(&Rule, Option<Severity>)> = rules
+                .rules
+                .iter()
+                .filter(|r| !ignored.contains(&r.id))
+                .filter_map(|r| settings.rules.get(&r.id).map(|severity| (r, *severity)))
+                .collect();
+            check_source(source, format, settings, rules, &selected, problem)
         }
         Err(detail) => fail(detail),
     }
@@ -170,8 +165,9 @@ pub fn read_source(
 fn check_source(
     source: SourceFile,
     format: Format,
-    lang: Option<Lang>,
+    settings: &Settings,
     rules: &RuleSet,
+    selected: &[(&Rule, Option<Severity>)],
     problem: Option<DecodeProblem>,
 ) -> FileResult {
     let mut findings = Vec::new();
@@ -195,6 +191,7 @@ fn check_source(
                 },
                 findings: vec![finding],
                 evidence: Vec::new(),
+                suppressed: 0,
             };
         }
         Some(DecodeProblem::Malformed { offset, count }) => {
@@ -212,7 +209,7 @@ fn check_source(
         }
         None => {}
     }
-    let doc = document::parse(&source, format, lang);
+    let doc = document::parse(&source, format, settings.lang);
     if doc.is_empty() {
         findings.push(parse_error(
             rules,
@@ -230,11 +227,17 @@ fn check_source(
             },
             findings,
             evidence: Vec::new(),
+            suppressed: 0,
         };
     }
-    let selected: Vec<&Rule> = rules.rules.iter().collect();
-    let (mut more, evidence) = lint(&doc, rules, &selected);
+    let (mut more, evidence) = lint(&doc, rules, selected);
     findings.append(&mut more);
+    let mut suppressed = 0;
+    if settings.inline_suppressions {
+        let outcome = suppress::apply(findings, &doc, source.text.len(), rules);
+        findings = outcome.kept;
+        suppressed = outcome.suppressed;
+    }
     FileResult {
         entry: FileEntry {
             source,
@@ -245,21 +248,30 @@ fn check_source(
         },
         findings,
         evidence,
+        suppressed,
     }
 }
 
-/// Run `selected` rules on a parsed document. Labels point at file 0; the caller renumbers.
-pub fn lint(doc: &Document, rules: &RuleSet, selected: &[&Rule]) -> (Vec<Finding>, Vec<Evidence>) {
+/// Run `selected` rules (each with its configured severity, if any) on a parsed document. Labels point at file 0; the caller renumbers.
+pub fn lint(
+    doc: &Document,
+    rules: &RuleSet,
+    selected: &[(&Rule, Option<Severity>)],
+) -> (Vec<Finding>, Vec<Evidence>) {
     let matches = rules.patterns.scan(doc);
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
-    for rule in selected {
+    for &(rule, severity) in selected {
         if rule.check.kind == CheckKind::Builtin || !rule.applies_to(doc.lang) {
             continue;
         }
         let outcome = eval::evaluate(rule, rules, doc, &matches);
         for hit in outcome.hits {
-            findings.push(finding(rule, doc, &hit));
+            let mut finding = finding(rule, doc, &hit);
+            if let Some(severity) = severity {
+                finding.severity = severity;
+            }
+            findings.push(finding);
         }
         if let Some((block, range)) = outcome.evidence {
             evidence.push(Evidence {

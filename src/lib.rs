@@ -5,6 +5,8 @@
 //! renders reports and maps them to exit codes.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod baseline;
+pub mod config;
 pub mod debug;
 pub mod decode;
 pub mod diagnostic;
@@ -14,5 +16,6 @@ pub mod explain;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod walk;
 pub mod yaml;

@@ -8,12 +8,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, ColorArg, Command, DebugCommand, FailOnArg, FormatArg, LangArg};
-use privlint::diagnostic::FailOn;
+use cli::{Cli, ColorArg, Command, DebugCommand, FailOnArg, FormatArg, LangArg, Setup};
+use privlint::config::{self, FailOnSetting, LangSetting, LoadedConfig, Overrides};
+use privlint::diagnostic::SetupError;
 use privlint::document::{self, Lang};
-use privlint::engine::{self, Settings};
+use privlint::engine;
 use privlint::render::{self, HumanOptions, OutputFormat};
 use privlint::rules::{self, RuleSet, testing};
+use privlint::{baseline, walk};
 
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_SETUP: u8 = 2;
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
         Command::Rule(args) => rule(args),
         Command::TestRules(args) => test_rules(args),
         Command::Debug(DebugCommand::Parse { file, lang }) => debug_parse(&file, lang),
+        Command::Debug(DebugCommand::Config { path, setup }) => debug_config(&path, &setup),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -53,11 +56,37 @@ fn human_options(color: ColorArg, stream_is_terminal: bool) -> HumanOptions {
     HumanOptions { color, width }
 }
 
-fn load_rules(dirs: &[std::path::PathBuf]) -> Result<RuleSet, String> {
-    rules::load(dirs).map_err(|errors| {
-        let options = human_options(ColorArg::Auto, std::io::stderr().is_terminal());
-        render::render_rule_errors(&errors, &options)
-    })
+fn setup_errors(errors: &[SetupError]) -> String {
+    let options = human_options(ColorArg::Auto, std::io::stderr().is_terminal());
+    render::render_setup_errors(errors, &options)
+}
+
+/// The configuration file (unless --isolated) and the rules it and the command line name.
+fn prepare(
+    setup: &Setup,
+    start: &std::path::Path,
+) -> Result<(Option<LoadedConfig>, RuleSet), String> {
+    let path = if setup.isolated {
+        None
+    } else {
+        setup.config.clone().or_else(|| config::discover(start))
+    };
+    let loaded = match path {
+        Some(path) => Some(config::load(&path).map_err(|e| setup_errors(&e))?),
+        None => None,
+    };
+    let mut dirs = setup.rules.dirs.clone();
+    dirs.extend(config::rule_dirs(loaded.as_ref()));
+    let rules = rules::load(&dirs).map_err(|e| setup_errors(&e.0))?;
+    Ok((loaded, rules))
+}
+
+fn lang_setting(arg: LangArg) -> LangSetting {
+    match arg {
+        LangArg::Auto => LangSetting::Auto,
+        LangArg::Zh => LangSetting::Zh,
+        LangArg::En => LangSetting::En,
+    }
 }
 
 fn lang(arg: LangArg) -> Option<Lang> {
@@ -69,34 +98,72 @@ fn lang(arg: LangArg) -> Option<Lang> {
 }
 
 fn check(args: cli::CheckArgs) -> Result<u8, String> {
-    let rules = load_rules(&args.rules.dirs)?;
-    let settings = Settings {
-        lang: lang(args.lang),
-        ..Settings::default()
+    let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
+    let (loaded, rules) = prepare(&args.setup, &start)?;
+    let overrides = Overrides {
+        lang: args.lang.map(lang_setting),
+        fail_on: args.fail_on.map(|f| match f {
+            FailOnArg::Error => FailOnSetting::Error,
+            FailOnArg::Warning => FailOnSetting::Warning,
+            FailOnArg::Info => FailOnSetting::Info,
+            FailOnArg::Never => FailOnSetting::Never,
+        }),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        no_inline_suppressions: args.no_inline_suppressions,
+        baseline: args.baseline.clone(),
     };
-    let report = engine::check_paths(&args.paths, &settings, &rules);
+    let settings =
+        config::resolve(loaded.as_ref(), &overrides, &rules).map_err(|e| setup_errors(&e))?;
+    let accepted = match &settings.baseline {
+        Some(path) => Some(baseline::load(path).map_err(|e| setup_errors(&[e]))?),
+        None => None,
+    };
+    let mut report = engine::check_paths(&args.paths, &settings, &rules);
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, baseline::render(&report))
+            .map_err(|e| format!("error: cannot write the baseline {}: {e}\n", path.display()))?;
+    }
+    if let Some(accepted) = &accepted {
+        baseline::apply(&mut report, accepted);
+    }
     let format = match args.format {
         FormatArg::Human => OutputFormat::Human,
         FormatArg::Concise => OutputFormat::Concise,
         FormatArg::Json => OutputFormat::Json,
+        FormatArg::Sarif => OutputFormat::Sarif,
+        FormatArg::Github => OutputFormat::Github,
+        FormatArg::Junit => OutputFormat::Junit,
     };
-    let options = human_options(args.color, std::io::stdout().is_terminal());
-    print(&render::render(&report, &rules, format, &options));
-    let fail_on = match args.fail_on {
-        FailOnArg::Error => FailOn::Error,
-        FailOnArg::Warning => FailOn::Warning,
-        FailOnArg::Info => FailOn::Info,
-        FailOnArg::Never => FailOn::Never,
+    let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+    let options = human_options(args.color, to_terminal);
+    let text = if args.statistics {
+        render::statistics(&report)
+    } else {
+        render::render(&report, &rules, format, &options)
     };
-    Ok(if report.fails(fail_on) {
+    match &args.output_file {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("error: cannot write {}: {e}\n", path.display()))?,
+        None => print(&text),
+    }
+    Ok(if report.fails(settings.fail_on) {
         EXIT_FINDINGS
     } else {
         0
     })
 }
 
+fn debug_config(path: &std::path::Path, setup: &Setup) -> Result<u8, String> {
+    let (loaded, rules) = prepare(setup, path)?;
+    let settings = config::resolve(loaded.as_ref(), &Overrides::default(), &rules)
+        .map_err(|e| setup_errors(&e))?;
+    print(&config::describe(&settings, &rules));
+    Ok(0)
+}
+
 fn rule(args: cli::RuleArgs) -> Result<u8, String> {
-    let rules = load_rules(&args.rules.dirs)?;
+    let (_, rules) = prepare(&args.setup, std::path::Path::new("."))?;
     if args.all {
         let texts: Vec<String> = rules.rules.iter().map(privlint::explain::explain).collect();
         print(&texts.join("\n---\n\n"));
@@ -144,7 +211,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 fn test_rules(args: cli::TestRulesArgs) -> Result<u8, String> {
-    let rules = load_rules(&args.rules.dirs)?;
+    let (_, rules) = prepare(&args.setup, std::path::Path::new("."))?;
     let mut failed = 0;
     let mut examples = 0;
     let mut tested = 0;
@@ -188,7 +255,7 @@ fn test_rules(args: cli::TestRulesArgs) -> Result<u8, String> {
 }
 
 fn debug_parse(file: &std::path::Path, lang_arg: LangArg) -> Result<u8, String> {
-    let display = privlint::walk::display(file);
+    let display = walk::display(file);
     let (source, format, _) =
         engine::read_source(file, &display).map_err(|e| format!("error: {display}: {e}\n"))?;
     let doc = document::parse(&source, format, lang(lang_arg));

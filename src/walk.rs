@@ -3,12 +3,9 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use crate::config::FileFilter;
 
-/// File names checked when walking a directory.
-pub const DEFAULT_INCLUDE: &[&str] = &["*.md", "*.markdown", "*.html", "*.htm", "*.txt"];
 /// Directories never walked into.
 const SKIPPED_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "target"];
 
@@ -21,28 +18,14 @@ pub struct Target {
     pub problem: Option<String>,
 }
 
-fn include_set() -> &'static GlobSet {
-    static SET: OnceLock<GlobSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in DEFAULT_INCLUDE {
-            let glob = GlobBuilder::new(pattern)
-                .case_insensitive(true)
-                .build()
-                .expect("default glob");
-            builder.add(glob);
-        }
-        builder.build().expect("default globs")
-    })
-}
-
 pub fn display(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").unwrap_or(&text).to_string()
 }
 
-/// Expand `paths` into targets, in argument order, each directory sorted by name.
-pub fn collect(paths: &[PathBuf]) -> Vec<Target> {
+/// Expand `paths` into targets, in argument order, each directory sorted by name. Files named
+/// explicitly are always checked; walked files must pass `filter`.
+pub fn collect(paths: &[PathBuf], filter: &FileFilter) -> Vec<Target> {
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut targets = Vec::new();
     let mut push = |target: Target, targets: &mut Vec<Target>| {
@@ -61,7 +44,7 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Target> {
                 &mut targets,
             ),
             Ok(meta) if meta.is_dir() => {
-                for target in walk_dir(path) {
+                for target in walk_dir(path, filter) {
                     push(target, &mut targets);
                 }
             }
@@ -78,8 +61,7 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Target> {
     targets
 }
 
-fn walk_dir(root: &Path) -> Vec<Target> {
-    let includes = include_set();
+fn walk_dir(root: &Path, filter: &FileFilter) -> Vec<Target> {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -93,7 +75,7 @@ fn walk_dir(root: &Path) -> Vec<Target> {
     for entry in walker {
         match entry {
             Ok(entry) => {
-                if entry.file_type().is_file() && includes.is_match(entry.file_name()) {
+                if entry.file_type().is_file() && filter.wants(entry.path()) {
                     targets.push(Target {
                         path: entry.path().to_path_buf(),
                         display: display(entry.path()),
@@ -128,7 +110,7 @@ mod tests {
         }
         std::fs::create_dir(dir.path().join("node_modules")).unwrap();
         std::fs::write(dir.path().join("node_modules/x.md"), "x").unwrap();
-        let names: Vec<String> = collect(&[dir.path().to_path_buf()])
+        let names: Vec<String> = collect(&[dir.path().to_path_buf()], &FileFilter::default())
             .iter()
             .map(|t| t.path.file_name().unwrap().to_string_lossy().to_string())
             .collect();
@@ -137,7 +119,10 @@ mod tests {
 
     #[test]
     fn missing_paths_become_problems() {
-        let targets = collect(&[PathBuf::from("/definitely/not/here.md")]);
+        let targets = collect(
+            &[PathBuf::from("/definitely/not/here.md")],
+            &FileFilter::default(),
+        );
         assert!(
             targets[0]
                 .problem

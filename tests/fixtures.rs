@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use privlint::engine::{self, Settings};
+use privlint::config::Settings;
+use privlint::engine;
 use privlint::render::{self, HumanOptions, OutputFormat};
 use privlint::rules::{self, RuleSet};
 
@@ -22,7 +23,7 @@ fn relative(path: &Path) -> PathBuf {
 }
 
 fn render_file(path: &Path, format: OutputFormat) -> String {
-    let report = engine::check_paths(&[relative(path)], &Settings::default(), rules());
+    let report = engine::check_paths(&[relative(path)], &Settings::defaults(rules()), rules());
     render::render(&report, rules(), format, &HumanOptions::default())
 }
 
@@ -51,7 +52,7 @@ fn bad_inputs_concise() {
 fn complete_policies_have_no_findings_and_full_evidence() {
     for name in ["zh-complete.md", "en-complete.md"] {
         let path = Path::new("fixtures/docs").join(name);
-        let report = engine::check_paths(&[path], &Settings::default(), rules());
+        let report = engine::check_paths(&[path], &Settings::defaults(rules()), rules());
         assert!(
             report.findings.is_empty(),
             "{name}: {:?}",
@@ -72,8 +73,16 @@ fn complete_policies_have_no_findings_and_full_evidence() {
 
 #[test]
 fn directory_walk_is_sorted_and_deterministic() {
-    let first = engine::check_paths(&[PathBuf::from("fixtures")], &Settings::default(), rules());
-    let again = engine::check_paths(&[PathBuf::from("fixtures")], &Settings::default(), rules());
+    let first = engine::check_paths(
+        &[PathBuf::from("fixtures")],
+        &Settings::defaults(rules()),
+        rules(),
+    );
+    let again = engine::check_paths(
+        &[PathBuf::from("fixtures")],
+        &Settings::defaults(rules()),
+        rules(),
+    );
     let paths: Vec<&str> = first
         .files
         .iter()
@@ -102,7 +111,7 @@ fn directory_walk_is_sorted_and_deterministic() {
 fn spans_point_at_the_source_text() {
     for entry in std::fs::read_dir("fixtures/docs").unwrap() {
         let path = entry.unwrap().path();
-        let report = engine::check_paths(&[path], &Settings::default(), rules());
+        let report = engine::check_paths(&[path], &Settings::defaults(rules()), rules());
         for finding in &report.findings {
             let source = report.source(&finding.primary);
             let span = finding.primary.span;

@@ -5,11 +5,13 @@
 use std::ops::Range;
 
 use super::structure::{heading_style, numbering};
-use super::{MappedText, RawDocument, RawKind, TableOrigin, TextBuilder};
+use super::{Comment, MappedText, RawDocument, RawKind, TableOrigin, TextBuilder};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum LineKind {
     Blank,
+    /// `<!-- ... -->` on a line of its own: kept for in-document directives.
+    Comment,
     /// `===`, `---`, `***` and the like.
     Rule(char),
     /// `# Title`: level and the byte offset where the title starts.
@@ -49,6 +51,18 @@ pub(crate) fn parse(source: &MappedText) -> RawDocument {
         let line = &lines[i];
         match line.kind {
             LineKind::Blank => flush(&mut doc, &mut current),
+            LineKind::Comment => {
+                flush(&mut doc, &mut current);
+                let raw = source.text[line.range.clone()].trim();
+                doc.comments.push(Comment {
+                    span: source.map.to_source(line.range.clone()),
+                    text: raw
+                        .trim_start_matches("<!--")
+                        .trim_end_matches("-->")
+                        .trim()
+                        .to_string(),
+                });
+            }
             LineKind::Rule(marker) => {
                 let underline = matches!(marker, '=' | '-')
                     && current
@@ -283,8 +297,11 @@ fn classify(text: &str, range: Range<usize>) -> Line {
     let raw = &text[range.clone()];
     let normalized = quick_normalize(raw);
     let trimmed = normalized.trim();
+    let raw_trimmed = raw.trim();
     let kind = if trimmed.is_empty() {
         LineKind::Blank
+    } else if raw_trimmed.starts_with("<!--") && raw_trimmed.ends_with("-->") {
+        LineKind::Comment
     } else if trimmed.chars().count() >= 3
         && trimmed
             .chars()

@@ -7,9 +7,9 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use crate::diagnostic::{Finding, Report, Severity};
+use crate::diagnostic::{Finding, Report, SetupError, Severity};
 use crate::document::{Lang, is_cjk};
-use crate::rules::{LoadErrors, RuleSet};
+use crate::rules::RuleSet;
 use crate::source::floor_char_boundary;
 
 /// Display columns shown on each side of a finding: policies often hold a whole paragraph on
@@ -165,13 +165,13 @@ pub fn render(report: &Report, rules: &RuleSet, options: &HumanOptions) -> Strin
     out
 }
 
-/// Rule files that failed to load, each error pointing into its YAML.
-pub fn render_rule_errors(errors: &LoadErrors, options: &HumanOptions) -> String {
+/// Setup problems (rule files, configuration), each pointing into its file.
+pub fn render_setup_errors(errors: &[SetupError], options: &HumanOptions) -> String {
     let handler = handler(options);
     let mut out = String::new();
-    for error in &errors.0 {
+    for error in errors {
         let mut diagnostic = MietteDiagnostic::new(format!("{}: {}", error.path, error.message))
-            .with_code("rule-error")
+            .with_code("setup-error")
             .with_labels([LabeledSpan::new_primary_with_span(
                 Some("here".to_string()),
                 span(error.span.start, error.span.end),
@@ -188,8 +188,8 @@ pub fn render_rule_errors(errors: &LoadErrors, options: &HumanOptions) -> String
         }
     }
     out.push_str(&format!(
-        "{} problem(s) in rule files; nothing was checked\n",
-        errors.0.len()
+        "{} problem(s) in privlint's setup; nothing was checked\n",
+        errors.len()
     ));
     out
 }

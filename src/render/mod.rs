@@ -1,11 +1,14 @@
-//! Turning a report into text: `human` (miette), `concise` (one line per finding) and `json`
-//! (the versioned schema in the README).
+//! Turning a report into text: `human` (miette), `concise` (one line per finding), `json` (the
+//! versioned schema in the README), `sarif`, `github` (workflow annotations) and `junit`.
 
 mod concise;
+mod github;
 mod human;
 mod json;
+mod junit;
+pub mod sarif;
 
-pub use human::{HumanOptions, render_rule_errors};
+pub use human::{HumanOptions, render_setup_errors};
 
 use crate::diagnostic::{FileStatus, Report};
 use crate::rules::RuleSet;
@@ -15,6 +18,9 @@ pub enum OutputFormat {
     Human,
     Concise,
     Json,
+    Sarif,
+    Github,
+    Junit,
 }
 
 pub fn render(
@@ -27,7 +33,29 @@ pub fn render(
         OutputFormat::Human => human::render(report, rules, human),
         OutputFormat::Concise => concise::render(report),
         OutputFormat::Json => json::render(report),
+        OutputFormat::Sarif => sarif::render(report, rules),
+        OutputFormat::Github => github::render(report),
+        OutputFormat::Junit => junit::render(report),
     }
+}
+
+/// `--statistics`: findings per rule, most frequent first.
+pub fn statistics(report: &Report) -> String {
+    let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for finding in &report.findings {
+        *counts
+            .entry((finding.rule.as_str(), finding.severity.name()))
+            .or_default() += 1;
+    }
+    let mut rows: Vec<((&str, &str), usize)> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out = String::new();
+    for ((rule, severity), count) in rows {
+        out.push_str(&format!("{count:>6}  {rule:<36} {severity}\n"));
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
 }
 
 /// "3 errors, 1 warning, 0 infos in 2 files (1 skipped)".
@@ -41,8 +69,17 @@ pub fn summary_line(report: &Report) -> String {
         plural(summary.infos, "info"),
         plural(summary.files, "file"),
     );
-    if summary.skipped > 0 {
-        line.push_str(&format!(" ({} skipped)", summary.skipped));
+    let extras: Vec<String> = [
+        (summary.skipped, "skipped"),
+        (summary.suppressed, "suppressed"),
+        (summary.baselined, "in the baseline"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if !extras.is_empty() {
+        line.push_str(&format!(" ({})", extras.join(", ")));
     }
     line
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::spec::{CheckKind, CheckSpec, LangPatterns, Localized, RuleSpec};
 use super::{Check, Group, Lexicon, Origin, Rule, RuleSet};
+use crate::diagnostic::SetupError;
 use crate::document::Lang;
 use crate::source::Span;
 use crate::yaml::{self, PathSeg};
@@ -25,19 +26,9 @@ pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
 const LEXICON_FILE: &str = "lexicon.yaml";
 const TAXONOMY_DIR: &str = "taxonomy/";
 
-/// A problem in a rule file, with the span of the offending YAML.
-#[derive(Clone, Debug)]
-pub struct RuleError {
-    pub path: String,
-    pub text: String,
-    pub span: Span,
-    pub message: String,
-    pub help: Option<String>,
-}
-
 /// Every problem found while loading rules (loading continues past the first).
 #[derive(Clone, Debug)]
-pub struct LoadErrors(pub Vec<RuleError>);
+pub struct LoadErrors(pub Vec<SetupError>);
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -182,8 +173,8 @@ pub fn load(extra_dirs: &[PathBuf]) -> Result<RuleSet, LoadErrors> {
     }
 }
 
-fn read_dir_rules(dir: &Path) -> Result<Vec<Origin>, RuleError> {
-    let error = |message: String| RuleError {
+fn read_dir_rules(dir: &Path) -> Result<Vec<Origin>, SetupError> {
+    let error = |message: String| SetupError {
         path: dir.display().to_string(),
         text: String::new(),
         span: Span::default(),
@@ -281,7 +272,7 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
         lexicon.backref = compile(&spec.links.backref, "links");
         lexicon.negation_window = [spec.negation.window.en, spec.negation.window.zh];
     } else if lexicon_source.is_none() {
-        errors.push(RuleError {
+        errors.push(SetupError {
             path: format!("rules/{LEXICON_FILE}"),
             text: String::new(),
             span: Span::default(),
@@ -326,10 +317,10 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
     }
 }
 
-fn parse_yaml<T: for<'de> Deserialize<'de>>(source: &Origin) -> Result<T, RuleError> {
+fn parse_yaml<T: for<'de> Deserialize<'de>>(source: &Origin) -> Result<T, SetupError> {
     serde_yaml::from_str::<T>(&source.text).map_err(|e| {
         let at = e.location().map_or(0, |l| l.index());
-        RuleError {
+        SetupError {
             path: source.path.clone(),
             text: source.text.clone(),
             span: Span::new(at, at),
@@ -344,11 +335,11 @@ fn error_at(
     path: &[PathSeg<'_>],
     message: String,
     help: Option<String>,
-) -> RuleError {
+) -> SetupError {
     let span = yaml::parse(&source.text)
         .map(|root| root.locate(path).span())
         .unwrap_or_default();
-    RuleError {
+    SetupError {
         path: source.path.clone(),
         text: source.text.clone(),
         span,
@@ -361,7 +352,7 @@ struct Compiler<'a> {
     source: &'a Origin,
     macros: &'a Macros,
     set: &'a mut RuleSet,
-    errors: &'a mut Vec<RuleError>,
+    errors: &'a mut Vec<SetupError>,
     langs: Vec<Lang>,
 }
 

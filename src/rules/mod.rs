@@ -11,7 +11,7 @@ pub mod testing;
 
 use regex::Regex;
 
-pub use load::{LoadErrors, RuleError, builtin_files, load};
+pub use load::{LoadErrors, builtin_files, load};
 pub use spec::{CheckKind, DeadlineLimit, Examples, LangLimits, Localized, Scope};
 
 use crate::diagnostic::Severity;

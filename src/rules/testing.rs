@@ -91,7 +91,7 @@ pub fn example_report(rule: &Rule, set: &RuleSet, example: &Example) -> Report {
     };
     let source = SourceFile::from_text(name, &example.text);
     let doc = document::parse(&source, example.format, Some(example.lang));
-    let (findings, evidence) = engine::lint(&doc, set, &[rule]);
+    let (findings, evidence) = engine::lint(&doc, set, &[(rule, None)]);
     let mut report = Report {
         files: vec![FileEntry {
             source,
@@ -102,6 +102,7 @@ pub fn example_report(rule: &Rule, set: &RuleSet, example: &Example) -> Report {
         }],
         findings,
         evidence,
+        ..Report::default()
     };
     report.finish();
     report

@@ -1,0 +1,97 @@
+//! Baselines: record today's findings, then report only new ones. Findings are matched by
+//! fingerprint (rule, file, underlined text, section heading), never by line number, so
+//! editing elsewhere in a document keeps accepted findings accepted.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::{Report, SetupError};
+use crate::source::Span;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaselineFile {
+    version: u32,
+    findings: Vec<Entry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    rule: String,
+    path: String,
+    fingerprint: String,
+}
+
+/// The baseline file content for `report` (sorted, so it diffs well).
+pub fn render(report: &Report) -> String {
+    let file = BaselineFile {
+        version: 1,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| Entry {
+                rule: f.rule.clone(),
+                path: report.source(&f.primary).display.clone(),
+                fingerprint: f.fingerprint.clone(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The fingerprints accepted by a baseline file.
+pub fn load(path: &Path) -> Result<BTreeSet<String>, SetupError> {
+    let display = path.display().to_string();
+    let error = |text: String, span: Span, message: String| SetupError {
+        path: display.clone(),
+        text,
+        span,
+        message,
+        help: Some("write a baseline with `privlint check --write-baseline FILE`".into()),
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        error(
+            String::new(),
+            Span::default(),
+            format!("cannot read the baseline: {e}"),
+        )
+    })?;
+    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(e.line().saturating_sub(1))
+            .map(str::len)
+            .sum();
+        let at = (line_start + e.column().saturating_sub(1)).min(text.len());
+        error(
+            text.clone(),
+            Span::new(at, at),
+            format!("not a privlint baseline: {e}"),
+        )
+    })?;
+    if file.version != 1 {
+        return Err(error(
+            text,
+            Span::default(),
+            format!(
+                "baseline version {} is not supported (expected 1)",
+                file.version
+            ),
+        ));
+    }
+    Ok(file.findings.into_iter().map(|e| e.fingerprint).collect())
+}
+
+/// Remove the findings the baseline accepts, counting them.
+pub fn apply(report: &mut Report, accepted: &BTreeSet<String>) {
+    let before = report.findings.len();
+    report
+        .findings
+        .retain(|f| !accepted.contains(&f.fingerprint));
+    report.baselined += before - report.findings.len();
+}

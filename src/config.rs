@@ -1,0 +1,513 @@
+//! `privlint.yaml` / `.privlint.yaml`: found by walking up from the first path, parsed with
+//! errors that point into the file, and merged with the command line (command line > file >
+//! defaults) into the settings of a run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::diagnostic::{FailOn, SetupError, Severity};
+use crate::document::Lang;
+use crate::rules::RuleSet;
+use crate::source::Span;
+use crate::yaml::{self, PathSeg};
+
+pub const CONFIG_NAMES: [&str; 2] = ["privlint.yaml", ".privlint.yaml"];
+
+/// Policy documents checked when walking a directory.
+pub const DEFAULT_INCLUDE: &[&str] = &[
+    "**/*.md",
+    "**/*.markdown",
+    "**/*.html",
+    "**/*.htm",
+    "**/*.txt",
+];
+
+/// Files larger than this are listed as skipped rather than read (no real policy comes close).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LangSetting {
+    Auto,
+    Zh,
+    En,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOnSetting {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl From<FailOnSetting> for FailOn {
+    fn from(value: FailOnSetting) -> Self {
+        match value {
+            FailOnSetting::Error => FailOn::Error,
+            FailOnSetting::Warning => FailOn::Warning,
+            FailOnSetting::Info => FailOn::Info,
+            FailOnSetting::Never => FailOn::Never,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SeveritySetting {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+/// The configuration file as written (see README "Configuration").
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub lang: Option<LangSetting>,
+    #[serde(default)]
+    pub fail_on: Option<FailOnSetting>,
+    /// Rule ids or tags to run (default: all).
+    #[serde(default)]
+    pub select: Option<Vec<String>>,
+    /// Rule ids or tags not to run.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Per-rule severity, or `off`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, SeveritySetting>,
+    /// Extra rule directories, relative to this file.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    #[serde(default)]
+    pub files: FilesConfig,
+    /// Glob (relative to this file) -> rule ids or tags not run on matching files.
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// A baseline file of accepted findings, relative to this file.
+    #[serde(default)]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesConfig {
+    #[serde(default)]
+    pub include: Option<Vec<String>>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// A configuration file read from disk.
+#[derive(Clone, Debug)]
+pub struct LoadedConfig {
+    pub path: PathBuf,
+    pub text: String,
+    pub file: ConfigFile,
+}
+
+impl LoadedConfig {
+    /// The directory globs and relative paths are resolved against.
+    pub fn dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    fn error(&self, path: &[PathSeg<'_>], message: String) -> SetupError {
+        let span = yaml::parse(&self.text)
+            .map(|root| root.locate(path).span())
+            .unwrap_or_default();
+        SetupError {
+            path: self.path.display().to_string(),
+            text: self.text.clone(),
+            span,
+            message,
+            help: None,
+        }
+    }
+}
+
+/// The nearest configuration file in `start` or a parent directory.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    let mut dir = if start.is_dir() {
+        start
+    } else {
+        start.parent()?.to_path_buf()
+    };
+    loop {
+        for name in CONFIG_NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        dir = dir.parent()?.to_path_buf();
+    }
+}
+
+pub fn load(path: &Path) -> Result<LoadedConfig, Vec<SetupError>> {
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![SetupError {
+            path: display.clone(),
+            text: String::new(),
+            span: Span::default(),
+            message: format!("cannot read the configuration: {e}"),
+            help: None,
+        }]
+    })?;
+    // Refuse hostile YAML (deep nesting, alias bombs) before serde sees it.
+    if let Err(e) = yaml::parse(&text) {
+        return Err(vec![SetupError {
+            path: display,
+            text,
+            span: e.span,
+            message: e.message,
+            help: None,
+        }]);
+    }
+    let file: ConfigFile = if text.trim().is_empty() {
+        ConfigFile::default()
+    } else {
+        serde_yaml::from_str(&text).map_err(|e| {
+            let at = e.location().map_or(0, |l| l.index());
+            vec![SetupError {
+                path: display.clone(),
+                text: text.clone(),
+                span: Span::new(at, at),
+                message: e.to_string(),
+                help: Some("see the README section \"Configuration\" for the keys".into()),
+            }]
+        })?
+    };
+    Ok(LoadedConfig {
+        path: path.to_path_buf(),
+        text,
+        file,
+    })
+}
+
+/// What the command line says; `None` means "not given, use the file or the default".
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub lang: Option<LangSetting>,
+    pub fail_on: Option<FailOnSetting>,
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub no_inline_suppressions: bool,
+    pub baseline: Option<PathBuf>,
+}
+
+/// Which files of a walked directory are checked.
+#[derive(Clone, Debug)]
+pub struct FileFilter {
+    pub root: PathBuf,
+    include: GlobSet,
+    exclude: GlobSet,
+    pub include_patterns: Vec<String>,
+    pub exclude_patterns: Vec<String>,
+}
+
+impl FileFilter {
+    pub fn new(root: PathBuf, include: &[String], exclude: &[String]) -> Result<Self, String> {
+        Ok(FileFilter {
+            root,
+            include: glob_set(include)?,
+            exclude: glob_set(exclude)?,
+            include_patterns: include.to_vec(),
+            exclude_patterns: exclude.to_vec(),
+        })
+    }
+
+    /// The path relative to the root, for matching.
+    pub fn relative(&self, path: &Path) -> PathBuf {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        absolute
+            .strip_prefix(&self.root)
+            .map(Path::to_path_buf)
+            .unwrap_or(absolute)
+    }
+
+    pub fn wants(&self, path: &Path) -> bool {
+        let relative = self.relative(path);
+        self.include.is_match(&relative) && !self.exclude.is_match(&relative)
+    }
+
+    pub fn excluded(&self, path: &Path) -> bool {
+        self.exclude.is_match(self.relative(path))
+    }
+}
+
+impl Default for FileFilter {
+    fn default() -> Self {
+        let include: Vec<String> = DEFAULT_INCLUDE.iter().map(|s| (*s).to_string()).collect();
+        let root = std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."));
+        FileFilter::new(root, &include, &[]).expect("default globs compile")
+    }
+}
+
+fn glob(pattern: &str) -> Result<GlobMatcher, String> {
+    GlobBuilder::new(pattern)
+        .case_insensitive(true)
+        .literal_separator(false)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| e.to_string())
+}
+
+fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = GlobBuilder::new(pattern)
+            .case_insensitive(true)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| format!("bad glob `{pattern}`: {e}"))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Everything a run needs to know besides the rules themselves.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub lang: Option<Lang>,
+    pub fail_on: FailOn,
+    pub max_file_size: u64,
+    /// Enabled rule ids and their severity override, if any.
+    pub rules: BTreeMap<String, Option<Severity>>,
+    pub filter: FileFilter,
+    pub per_file_ignores: Vec<(GlobMatcher, BTreeSet<String>)>,
+    pub inline_suppressions: bool,
+    pub baseline: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Every loaded rule enabled with its own severity, no configuration file.
+    pub fn defaults(rules: &RuleSet) -> Self {
+        Settings {
+            lang: None,
+            fail_on: FailOn::Error,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            rules: rules.rules.iter().map(|r| (r.id.clone(), None)).collect(),
+            filter: FileFilter::default(),
+            per_file_ignores: Vec::new(),
+            inline_suppressions: true,
+            baseline: None,
+            config: None,
+        }
+    }
+
+    pub fn enabled(&self, rule: &str) -> bool {
+        self.rules.contains_key(rule)
+    }
+
+    /// Rules not to run on `path` (per-file ignores).
+    pub fn ignored_for(&self, path: &Path) -> BTreeSet<String> {
+        let relative = self.filter.relative(path);
+        self.per_file_ignores
+            .iter()
+            .filter(|(glob, _)| glob.is_match(&relative))
+            .flat_map(|(_, ids)| ids.iter().cloned())
+            .collect()
+    }
+}
+
+/// Expand rule ids and tags into ids; unknown names are returned as errors.
+fn expand(names: &[String], rules: &RuleSet) -> Result<BTreeSet<String>, String> {
+    let mut ids = BTreeSet::new();
+    for name in names {
+        if name == "all" {
+            ids.extend(rules.rules.iter().map(|r| r.id.clone()));
+            continue;
+        }
+        let matching: Vec<&str> = rules
+            .rules
+            .iter()
+            .filter(|r| r.id == *name || r.tags.iter().any(|t| t == name))
+            .map(|r| r.id.as_str())
+            .collect();
+        if matching.is_empty() {
+            return Err(format!("`{name}` is neither a rule id nor a tag"));
+        }
+        ids.extend(matching.into_iter().map(str::to_string));
+    }
+    Ok(ids)
+}
+
+fn command_line_error(message: String) -> SetupError {
+    SetupError {
+        path: "command line".to_string(),
+        text: String::new(),
+        span: Span::default(),
+        message,
+        help: Some("run `privlint rule --all` for the rule ids and tags".into()),
+    }
+}
+
+/// Merge the configuration file (if any) and the command line into settings.
+pub fn resolve(
+    config: Option<&LoadedConfig>,
+    cli: &Overrides,
+    rules: &RuleSet,
+) -> Result<Settings, Vec<SetupError>> {
+    let mut errors = Vec::new();
+    let file = config.map(|c| &c.file);
+    let dir = config.map(LoadedConfig::dir);
+    let mut settings = Settings::defaults(rules);
+    settings.config = config.map(|c| c.path.clone());
+
+    let lang = cli.lang.or(file.and_then(|f| f.lang));
+    settings.lang = match lang {
+        Some(LangSetting::Zh) => Some(Lang::Zh),
+        Some(LangSetting::En) => Some(Lang::En),
+        Some(LangSetting::Auto) | None => None,
+    };
+    if let Some(fail_on) = cli.fail_on.or(file.and_then(|f| f.fail_on)) {
+        settings.fail_on = fail_on.into();
+    }
+
+    // Selection: the command line replaces the file's lists.
+    let select_from_cli = cli.select.is_some();
+    let select = cli
+        .select
+        .clone()
+        .or_else(|| file.and_then(|f| f.select.clone()))
+        .unwrap_or_else(|| vec!["all".to_string()]);
+    let ignore = cli
+        .ignore
+        .clone()
+        .unwrap_or_else(|| file.map(|f| f.ignore.clone()).unwrap_or_default());
+    let mut located = |key: &str, result: Result<BTreeSet<String>, String>, from_cli: bool| {
+        result.unwrap_or_else(|message| {
+            errors.push(match (config, from_cli) {
+                (Some(config), false) => config.error(&[PathSeg::Key(key)], message),
+                _ => command_line_error(message),
+            });
+            BTreeSet::new()
+        })
+    };
+    let selected = located("select", expand(&select, rules), select_from_cli);
+    let ignored = located("ignore", expand(&ignore, rules), cli.ignore.is_some());
+    settings.rules = selected
+        .difference(&ignored)
+        .map(|id| (id.clone(), None))
+        .collect();
+
+    if let (Some(config), Some(file)) = (config, file) {
+        for (id, severity) in &file.severity {
+            if rules.get(id).is_none() {
+                errors.push(config.error(
+                    &[PathSeg::Key("severity"), PathSeg::Key(id)],
+                    format!("unknown rule `{id}`"),
+                ));
+                continue;
+            }
+            let severity = match severity {
+                SeveritySetting::Off => {
+                    settings.rules.remove(id);
+                    continue;
+                }
+                SeveritySetting::Error => Severity::Error,
+                SeveritySetting::Warning => Severity::Warning,
+                SeveritySetting::Info => Severity::Info,
+            };
+            if let Some(slot) = settings.rules.get_mut(id) {
+                *slot = Some(severity);
+            }
+        }
+        for (pattern, names) in &file.per_file_ignores {
+            let at = [PathSeg::Key("per_file_ignores"), PathSeg::Key(pattern)];
+            match (glob(pattern), expand(names, rules)) {
+                (Ok(glob), Ok(ids)) => settings.per_file_ignores.push((glob, ids)),
+                (Err(message), _) | (_, Err(message)) => errors.push(config.error(&at, message)),
+            }
+        }
+        let include = file
+            .files
+            .include
+            .clone()
+            .unwrap_or_else(|| DEFAULT_INCLUDE.iter().map(|s| (*s).to_string()).collect());
+        let root = std::path::absolute(config.dir()).unwrap_or_else(|_| config.dir());
+        match FileFilter::new(root, &include, &file.files.exclude) {
+            Ok(filter) => settings.filter = filter,
+            Err(message) => errors.push(config.error(&[PathSeg::Key("files")], message)),
+        }
+        settings.baseline = file
+            .baseline
+            .as_ref()
+            .map(|b| dir.clone().unwrap_or_default().join(b));
+    }
+    if cli.baseline.is_some() {
+        settings.baseline = cli.baseline.clone();
+    }
+    settings.inline_suppressions = !cli.no_inline_suppressions;
+    if errors.is_empty() {
+        Ok(settings)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Extra rule directories from the configuration file, resolved against its directory.
+pub fn rule_dirs(config: Option<&LoadedConfig>) -> Vec<PathBuf> {
+    config
+        .map(|c| c.file.rules.iter().map(|r| c.dir().join(r)).collect())
+        .unwrap_or_default()
+}
+
+/// `privlint debug config`: the resolved settings, one per line.
+pub fn describe(settings: &Settings, rules: &RuleSet) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "config file: {}",
+        settings
+            .config
+            .as_ref()
+            .map_or("none (defaults)".to_string(), |p| p.display().to_string())
+    );
+    let _ = writeln!(out, "lang: {}", settings.lang.map_or("auto", |l| l.code()));
+    let _ = writeln!(out, "fail_on: {:?}", settings.fail_on);
+    let _ = writeln!(out, "root: {}", settings.filter.root.display());
+    let _ = writeln!(out, "include: {:?}", settings.filter.include_patterns);
+    let _ = writeln!(out, "exclude: {:?}", settings.filter.exclude_patterns);
+    let _ = writeln!(out, "inline suppressions: {}", settings.inline_suppressions);
+    let _ = writeln!(
+        out,
+        "baseline: {}",
+        settings
+            .baseline
+            .as_ref()
+            .map_or("none".to_string(), |p| p.display().to_string())
+    );
+    let _ = writeln!(
+        out,
+        "rules ({} of {}):",
+        settings.rules.len(),
+        rules.rules.len()
+    );
+    for rule in &rules.rules {
+        let state = match settings.rules.get(&rule.id) {
+            None => "off".to_string(),
+            Some(Some(severity)) => format!("{} (configured)", severity.name()),
+            Some(None) => rule.severity.name().to_string(),
+        };
+        let _ = writeln!(out, "  {:<36} {state}", rule.id);
+    }
+    for (glob, ids) in &settings.per_file_ignores {
+        let _ = writeln!(out, "per-file ignore {}: {:?}", glob.glob(), ids);
+    }
+    out
+}
