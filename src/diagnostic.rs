@@ -109,6 +109,8 @@ pub struct FileEntry {
     pub format: Option<Format>,
     pub lang: Option<Lang>,
     pub status: FileStatus,
+    /// Something the reader should know about how the file was checked.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Default)]

@@ -81,6 +81,7 @@ fn internal_error(
         format: None,
         lang: None,
         status: FileStatus::Failed,
+        note: None,
     };
     let finding = parse_error(
         rules,
@@ -103,6 +104,7 @@ fn check_target(target: &Target, settings: &Settings, rules: &RuleSet) -> FileRe
         format: None,
         lang: None,
         status,
+        note: None,
     };
     let fail = |detail: String| {
         let entry = empty(FileStatus::Failed);
@@ -188,6 +190,7 @@ fn check_source(
                     format: Some(format),
                     lang: None,
                     status: FileStatus::Failed,
+            note: None,
                 },
                 findings: vec![finding],
                 evidence: Vec::new(),
@@ -224,13 +227,21 @@ fn check_source(
                 format: Some(format),
                 lang: Some(doc.lang),
                 status: FileStatus::Failed,
+            note: None,
             },
             findings,
             evidence: Vec::new(),
             suppressed: 0,
         };
     }
-    let (mut more, evidence) = lint(&doc, rules, selected);
+    // Rules that require content would all fire on a README or a notice that is not a policy.
+    let is_policy = looks_like_policy(&doc);
+    let selected: Vec<(&Rule, Option<Severity>)> = selected
+        .iter()
+        .filter(|(rule, _)| is_policy || rule.check.kind != CheckKind::Require)
+        .copied()
+        .collect();
+    let (mut more, evidence) = lint(&doc, rules, &selected);
     findings.append(&mut more);
     let mut suppressed = 0;
     if settings.inline_suppressions {
@@ -245,11 +256,24 @@ fn check_source(
             format: Some(format),
             lang: Some(doc.lang),
             status: FileStatus::Checked,
+            note: (!is_policy).then(|| {
+                "not recognised as a privacy policy (it never mentions privacy or personal information); rules that require content were not run".to_string()
+            }),
         },
         findings,
         evidence,
         suppressed,
     }
+}
+
+/// Whether the document speaks about privacy or personal information at all.
+fn looks_like_policy(doc: &Document) -> bool {
+    static POLICY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let policy = POLICY.get_or_init(|| {
+        regex::Regex::new(r"(?i)隐私|个人信息|个人资料|用户信息|privacy|personal (?:data|information)|personally identifiable")
+            .expect("policy pattern")
+    });
+    doc.blocks.iter().any(|b| policy.is_match(&b.text))
 }
 
 /// Run `selected` rules (each with its configured severity, if any) on a parsed document. Labels point at file 0; the caller renumbers.

@@ -32,6 +32,8 @@ struct JsonFile<'a> {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +101,7 @@ pub fn render(report: &Report) -> String {
                     FileStatus::Skipped(reason) => Some(reason.as_str()),
                     _ => None,
                 },
+                note: f.note.as_deref(),
             })
             .collect(),
         findings: report

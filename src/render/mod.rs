@@ -84,13 +84,14 @@ pub fn summary_line(report: &Report) -> String {
     line
 }
 
-/// One line per skipped file, with the reason.
+/// One line per skipped file (with the reason) and per file with a note.
 pub fn skipped_lines(report: &Report) -> Vec<String> {
     report
         .files
         .iter()
-        .filter_map(|f| match &f.status {
-            FileStatus::Skipped(reason) => Some(format!("skipped {}: {reason}", f.source.display)),
+        .filter_map(|f| match (&f.status, &f.note) {
+            (FileStatus::Skipped(reason), _) => Some(format!("skipped {}: {reason}", f.source.display)),
+            (_, Some(note)) => Some(format!("note {}: {note}", f.source.display)),
             _ => None,
         })
         .collect()

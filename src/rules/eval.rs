@@ -169,13 +169,18 @@ impl Ctx<'_> {
             .as_ref()
             .map(|g| self.all(g).into_iter().map(|(_, m)| m).collect())
             .unwrap_or_default();
-        let also: Vec<Vec<Match>> = check
+        // Groups without patterns for this language do not apply to it.
+        let also: Vec<(Scope, Vec<Match>)> = check
             .also
             .iter()
-            .map(|g| self.live(g).into_iter().map(|(_, m)| m).collect())
+            .filter(|(_, g)| !g.get(self.lang).is_empty())
+            // Negation is judged on the main match; an `also` word inside its negated clause
+            // ("不得以未阅读本服务条款…") still places it.
+            .map(|(scope, g)| (*scope, self.all(g).into_iter().map(|(_, m)| m).collect()))
             .collect();
         self.live(&check.patterns)
             .into_iter()
+            .filter(|(_, m)| check.in_headings || !self.doc.blocks[m.block].is_heading())
             .filter(|(_, m)| {
                 !excepted
                     .iter()
@@ -187,7 +192,6 @@ impl Ctx<'_> {
                     .any(|(scope, units)| units.contains(&self.unit(m, *scope)))
             })
             .filter(|(_, m)| {
-                let unit = self.unit(m, check.scope);
                 let earlier: Vec<Unit> = if conditional && check.linked {
                     self.linked_sentences(m.block, m.sentence)
                         .into_iter()
@@ -197,11 +201,11 @@ impl Ctx<'_> {
                 } else {
                     Vec::new()
                 };
-                also.iter().all(|group| {
+                also.iter().all(|(scope, group)| {
+                    let unit = self.unit(m, *scope);
                     group.iter().any(|a| {
                         let overlaps = a.block == m.block && a.start < m.end && m.start < a.end;
-                        let a_unit = self.unit(a, check.scope);
-                        (a_unit == unit && !(conditional && overlaps))
+                        (self.unit(a, *scope) == unit && !(conditional && overlaps))
                             || earlier.contains(&Unit::Sentence(a.block, a.sentence))
                     })
                 })

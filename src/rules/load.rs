@@ -576,16 +576,13 @@ impl Compiler<'_> {
             .also
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                self.group_at(
-                    p,
-                    vec![
-                        PathSeg::Key("check"),
-                        PathSeg::Key("also"),
-                        PathSeg::Index(i),
-                    ],
-                    true,
-                )
+            .map(|(i, a)| {
+                let path = vec![PathSeg::Key("check"), PathSeg::Key("also"), PathSeg::Index(i)];
+                let group = self.group_at(&a.patterns(), path.clone(), false);
+                if group.is_empty() {
+                    self.fail(&path, "an `also` group needs patterns", None);
+                }
+                (a.scope.unwrap_or(spec.scope), group)
             })
             .collect();
         let unless = spec
@@ -672,6 +669,7 @@ impl Compiler<'_> {
             then,
             void,
             linked: spec.linked,
+            in_headings: spec.in_headings,
             limit: spec.limit,
         })
     }

@@ -26,6 +26,10 @@ impl Group {
     pub fn get(&self, lang: Lang) -> &[PatternId] {
         &self.0[lang.index()]
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Vec::is_empty)
+    }
 }
 
 /// A compiled check. Which parts are set depends on `kind` (the loader enforces it).
@@ -35,7 +39,8 @@ pub struct Check {
     pub scope: Scope,
     /// What `require`, `forbid` and `deadline` look for; the `if` of `conditional`.
     pub patterns: Group,
-    pub also: Vec<Group>,
+    /// Co-occurring groups, each looked for in its own unit.
+    pub also: Vec<(Scope, Group)>,
     /// Vetoes, each looked for in its own unit.
     pub unless: Vec<(Scope, Group)>,
     pub except: Option<Group>,
@@ -44,6 +49,7 @@ pub struct Check {
     pub then: Option<Group>,
     pub void: Option<Group>,
     pub linked: bool,
+    pub in_headings: bool,
     pub limit: Option<LangLimits>,
 }
 

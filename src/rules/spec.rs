@@ -95,13 +95,14 @@ pub struct CheckSpec {
     /// require / forbid / deadline: what to look for.
     #[serde(default)]
     pub patterns: Option<LangPatterns>,
-    /// Each group must also match in the same scope unit.
+    /// Each group must also match in the same unit (the check's scope, or the group's own).
+    /// A group with no patterns for the document's language does not apply to it.
     #[serde(default)]
-    pub also: Vec<LangPatterns>,
+    pub also: Vec<ScopedPatterns>,
     /// A match is dropped when any of these matches in the same unit (each entry may widen
     /// the unit with its own `scope`).
     #[serde(default)]
-    pub unless: Vec<UnlessSpec>,
+    pub unless: Vec<ScopedPatterns>,
     /// A match lying inside a match of these is dropped (what surrounds it shows it is not
     /// what the rule looks for: "人脸识别功能" names a function, not face data).
     #[serde(default)]
@@ -125,15 +126,19 @@ pub struct CheckSpec {
     /// colon, a sentence continued by "例如/including", a next sentence referring back).
     #[serde(default)]
     pub linked: bool,
+    /// Whether matches in headings count (default: yes). A heading such as "撤回授权" names
+    /// a topic; the rule may want the text under it.
+    #[serde(default = "default_true")]
+    pub in_headings: bool,
     /// deadline: the longest acceptable period, per language.
     #[serde(default)]
     pub limit: Option<LangLimits>,
 }
 
-/// Vetoing context: patterns and the unit they are looked for in.
+/// Patterns and, optionally, the unit they are looked for in (default: the check's scope).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UnlessSpec {
+pub struct ScopedPatterns {
     #[serde(default)]
     pub scope: Option<Scope>,
     #[serde(default)]
@@ -142,7 +147,7 @@ pub struct UnlessSpec {
     pub zh: Vec<String>,
 }
 
-impl UnlessSpec {
+impl ScopedPatterns {
     pub fn patterns(&self) -> LangPatterns {
         LangPatterns {
             en: self.en.clone(),

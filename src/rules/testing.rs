@@ -99,6 +99,7 @@ pub fn example_report(rule: &Rule, set: &RuleSet, example: &Example) -> Report {
             format: Some(example.format),
             lang: Some(doc.lang),
             status: FileStatus::Checked,
+            note: None,
         }],
         findings,
         evidence,
