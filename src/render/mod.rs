@@ -90,7 +90,9 @@ pub fn skipped_lines(report: &Report) -> Vec<String> {
         .files
         .iter()
         .filter_map(|f| match (&f.status, &f.note) {
-            (FileStatus::Skipped(reason), _) => Some(format!("skipped {}: {reason}", f.source.display)),
+            (FileStatus::Skipped(reason), _) => {
+                Some(format!("skipped {}: {reason}", f.source.display))
+            }
             (_, Some(note)) => Some(format!("note {}: {note}", f.source.display)),
             _ => None,
         })

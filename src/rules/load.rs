@@ -577,7 +577,11 @@ impl Compiler<'_> {
             .iter()
             .enumerate()
             .map(|(i, a)| {
-                let path = vec![PathSeg::Key("check"), PathSeg::Key("also"), PathSeg::Index(i)];
+                let path = vec![
+                    PathSeg::Key("check"),
+                    PathSeg::Key("also"),
+                    PathSeg::Index(i),
+                ];
                 let group = self.group_at(&a.patterns(), path.clone(), false);
                 if group.is_empty() {
                     self.fail(&path, "an `also` group needs patterns", None);
