@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::patterns::Compile;
 use super::spec::{CheckKind, CheckSpec, LangPatterns, Localized, RuleSpec};
 use super::{Check, Group, Lexicon, Origin, Rule, RuleSet};
 use crate::diagnostic::SetupError;
@@ -212,6 +213,12 @@ fn is_lexicon(path: &str) -> bool {
     path == format!("rules/{LEXICON_FILE}")
 }
 
+fn is_builtin(path: &str) -> bool {
+    builtin_files()
+        .iter()
+        .any(|(builtin, _)| path.strip_prefix("rules/") == Some(builtin))
+}
+
 fn is_taxonomy(path: &str) -> bool {
     path.starts_with(&format!("rules/{TAXONOMY_DIR}"))
 }
@@ -309,7 +316,6 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
             set.rules.push(rule);
         }
     }
-    set.patterns.build_prefilters();
     if errors.is_empty() {
         Ok(set)
     } else {
@@ -742,7 +748,13 @@ impl Compiler<'_> {
                 return None;
             }
         };
-        match self.set.patterns.add(lang, &expanded) {
+        // Built-in patterns are compiled on first use (the test suite compiles them all).
+        let when = if is_builtin(&self.source.path) {
+            Compile::OnFirstUse
+        } else {
+            Compile::Now
+        };
+        match self.set.patterns.add(lang, &expanded, when) {
             Ok(id) => Some(id),
             Err(message) => {
                 self.fail(path, format!("invalid regular expression: {message}"), None);

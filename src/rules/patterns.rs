@@ -1,16 +1,33 @@
-//! Every regular expression of the loaded rules, compiled once, and the single pass that
-//! finds them in a document.
+//! Every regular expression of the loaded rules, and the single pass that finds them in a
+//! document.
 //!
-//! For each pattern the literals that any match must start (or end) with are extracted and
-//! put in one Aho-Corasick automaton per language. A document is scanned once with it; the
-//! full regex runs only on the sentences where one of its literals occurs, so the cost grows
-//! with the text and the number of candidate sentences, not with text size times rule count.
+//! A pattern whose top level is an alternation is split into its branches. For each branch
+//! the literals that any match must start with (or end with, or contain) are extracted and
+//! put in one Aho-Corasick automaton per language; a document is scanned once with it. A
+//! branch with start literals is then run *anchored* at each place one of them occurs, any
+//! other branch with literals only on the sentences where one occurs, and a branch without
+//! literals on every sentence. The branches' matches are merged the way the whole pattern would have matched
+//! (the leftmost match; at equal starts the earlier branch), so findings are exactly those
+//! of the pattern. This keeps the lazy DFA small: a bounded window such as `[^。]{0,40}`
+//! searched unanchored in a long alternation makes it build (and throw away) millions of
+//! states, searched from a known start it needs a few dozen.
+//!
+//! Built-in patterns are parsed and compiled on first use, so a run compiles only what the
+//! documents it reads need; patterns from user rule files are compiled when they are added,
+//! so that a bad one is reported at load time.
 
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexBuilder};
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::{Anchored, Input, meta};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{
+    Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
+};
 
 use crate::document::{Document, Lang};
 
@@ -29,139 +46,433 @@ pub struct Match {
     pub end: usize,
 }
 
+/// When a pattern is compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compile {
+    /// Now, reporting any error (patterns of user rule files).
+    Now,
+    /// On first use (built-in patterns, which the test suite compiles).
+    OnFirstUse,
+}
+
+#[derive(Debug)]
+struct Pattern {
+    lang: Lang,
+    source: String,
+    /// The whole pattern, for captures and for patterns that can match the empty string.
+    regex: OnceLock<Regex>,
+}
+
+impl Pattern {
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            compile_whole(&self.source).expect("pattern compiled when its rule was loaded")
+        })
+    }
+}
+
+/// How a branch finds its matches in a sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Search {
+    /// Anchored at each occurrence of one of its start literals.
+    AtStarts,
+    /// Unanchored, in sentences where its literals occur (or in every sentence).
+    Within,
+    /// The whole pattern, unanchored: it can match the empty string, so it is not split.
+    Whole,
+}
+
+type SetId = usize;
+
+#[derive(Debug)]
+struct Branch {
+    pattern: PatternId,
+    hir: Hir,
+    search: Search,
+    /// Literal sets of which a sentence must contain one each for the branch to run there
+    /// (sorted); the first is where an `AtStarts` branch is anchored.
+    required: Vec<SetId>,
+    regex: OnceLock<meta::Regex>,
+}
+
+impl Branch {
+    fn regex(&self) -> &meta::Regex {
+        self.regex.get_or_init(|| {
+            meta::Builder::new()
+                .configure(
+                    meta::Config::new()
+                        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                        .hybrid_cache_capacity(DFA_SIZE_LIMIT)
+                        .which_captures(WhichCaptures::Implicit),
+                )
+                .build_from_hir(&self.hir)
+                .expect("a branch is smaller than its pattern, which compiled")
+        })
+    }
+}
+
+/// The branches of one language's patterns and the literal automaton over them.
 #[derive(Debug, Default)]
-struct Prefilter {
+struct LangIndex {
+    branches: Vec<Branch>,
     automaton: Option<AhoCorasick>,
-    /// For each literal of the automaton, the patterns it stands for.
-    owners: Vec<Vec<PatternId>>,
-    /// Patterns without usable literals: run on every sentence.
-    always: Vec<PatternId>,
+    /// For each literal of the automaton, the sets it belongs to.
+    sets_of: Vec<Vec<SetId>>,
+    /// For each set, the branches that start their search from it (its first set).
+    owners: Vec<Vec<usize>>,
+    /// Branches without usable literals: run on every sentence.
+    always: Vec<usize>,
+}
+
+/// Builds a [`LangIndex`]: numbers literal sets and literals as they come.
+#[derive(Default)]
+struct IndexBuilder {
+    index: LangIndex,
+    literals: Vec<Vec<u8>>,
+    literal_ids: HashMap<Vec<u8>, usize>,
+    set_ids: HashMap<Vec<Vec<u8>>, SetId>,
+}
+
+impl IndexBuilder {
+    fn set(&mut self, set: Vec<Vec<u8>>) -> SetId {
+        if let Some(&id) = self.set_ids.get(&set) {
+            return id;
+        }
+        let id = self.index.owners.len();
+        self.index.owners.push(Vec::new());
+        for literal in &set {
+            let slot = *self.literal_ids.entry(literal.clone()).or_insert_with(|| {
+                self.literals.push(literal.clone());
+                self.index.sets_of.push(Vec::new());
+                self.literals.len() - 1
+            });
+            self.index.sets_of[slot].push(id);
+        }
+        self.set_ids.insert(set, id);
+        id
+    }
+
+    fn branch(&mut self, pattern: PatternId, hir: Hir, whole: bool) {
+        let b = self.index.branches.len();
+        let required = if whole { None } else { required_literals(&hir) };
+        let search = match &required {
+            _ if whole => Search::Whole,
+            Some(required) if required.place == Place::Start => Search::AtStarts,
+            _ => Search::Within,
+        };
+        let sets: Vec<SetId> = match required {
+            Some(required) => {
+                let main = self.set(required.set);
+                self.index.owners[main].push(b);
+                std::iter::once(main)
+                    .chain(required.also.into_iter().map(|set| self.set(set)))
+                    .collect()
+            }
+            None => {
+                self.index.always.push(b);
+                Vec::new()
+            }
+        };
+        self.index.branches.push(Branch {
+            pattern,
+            hir,
+            search,
+            required: sets,
+            regex: OnceLock::new(),
+        });
+    }
+
+    fn finish(mut self) -> LangIndex {
+        self.index.automaton = (!self.literals.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&self.literals)
+                .expect("literal automaton builds")
+        });
+        self.index
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct PatternTable {
-    regexes: Vec<Regex>,
-    langs: Vec<Lang>,
+    patterns: Vec<Pattern>,
     index: HashMap<(Lang, String), PatternId>,
-    prefilters: [Prefilter; 2],
+    languages: [OnceLock<LangIndex>; 2],
 }
 
 impl PatternTable {
-    /// Compile `pattern` for `lang`, reusing an identical earlier one.
-    pub fn add(&mut self, lang: Lang, pattern: &str) -> Result<PatternId, String> {
+    /// Add `pattern` for `lang`, reusing an identical earlier one. Call before any scan.
+    pub fn add(&mut self, lang: Lang, pattern: &str, when: Compile) -> Result<PatternId, String> {
         if let Some(&id) = self.index.get(&(lang, pattern.to_string())) {
+            if when == Compile::Now {
+                self.patterns[id]
+                    .regex
+                    .get_or_init(|| compile_whole(pattern).expect("an identical pattern compiled"));
+            }
             return Ok(id);
         }
-        let regex = RegexBuilder::new(pattern)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(DFA_SIZE_LIMIT)
-            .build()
-            .map_err(|e| e.to_string())?;
-        let id = self.regexes.len();
-        self.regexes.push(regex);
-        self.langs.push(lang);
+        let regex = OnceLock::new();
+        if when == Compile::Now {
+            // Each branch is part of the whole pattern, so it compiles within the same limits.
+            let _ = regex.set(compile_whole(pattern)?);
+        }
+        let id = self.patterns.len();
+        self.patterns.push(Pattern {
+            lang,
+            source: pattern.to_string(),
+            regex,
+        });
         self.index.insert((lang, pattern.to_string()), id);
         Ok(id)
     }
 
+    /// The whole pattern, compiled (for captures).
     pub fn regex(&self, id: PatternId) -> &Regex {
-        &self.regexes[id]
+        self.patterns[id].regex()
     }
 
     pub fn len(&self) -> usize {
-        self.regexes.len()
+        self.patterns.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.regexes.is_empty()
+        self.patterns.is_empty()
     }
 
-    /// Patterns that have no literal prefilter and run on every sentence.
-    pub fn unfiltered(&self) -> usize {
-        self.prefilters.iter().map(|p| p.always.len()).sum()
-    }
-
-    /// Build the per-language literal automata. Call once, after all patterns are added.
-    pub fn build_prefilters(&mut self) {
+    /// Compile every pattern and every branch now (tests, benchmarks).
+    pub fn compile_all(&self) {
         for lang in Lang::ALL {
-            let mut literals: Vec<Vec<u8>> = Vec::new();
-            let mut literal_index: HashMap<Vec<u8>, usize> = HashMap::new();
-            let mut owners: Vec<Vec<PatternId>> = Vec::new();
-            let mut always = Vec::new();
-            for (id, regex) in self.regexes.iter().enumerate() {
-                if self.langs[id] != lang {
-                    continue;
-                }
-                match required_literals(regex.as_str()) {
-                    Some(found) => {
-                        for literal in found {
-                            let slot = *literal_index.entry(literal.clone()).or_insert_with(|| {
-                                literals.push(literal);
-                                owners.push(Vec::new());
-                                owners.len() - 1
-                            });
-                            if owners[slot].last() != Some(&id) {
-                                owners[slot].push(id);
-                            }
-                        }
-                    }
-                    None => always.push(id),
+            for branch in &self.lang_index(lang).branches {
+                branch.regex();
+            }
+        }
+        for pattern in &self.patterns {
+            pattern.regex();
+        }
+    }
+
+    fn lang_index(&self, lang: Lang) -> &LangIndex {
+        self.languages[lang.index()].get_or_init(|| self.build_index(lang))
+    }
+
+    fn build_index(&self, lang: Lang) -> LangIndex {
+        let mut builder = IndexBuilder::default();
+        for (id, pattern) in self.patterns.iter().enumerate() {
+            if pattern.lang != lang {
+                continue;
+            }
+            let hir = parse(&pattern.source).expect("pattern parsed when its rule was loaded");
+            if hir.properties().minimum_len().is_none_or(|len| len == 0) {
+                builder.branch(id, hir, true);
+            } else {
+                for branch in branches(hir) {
+                    builder.branch(id, branch, false);
                 }
             }
-            let automaton = (!literals.is_empty()).then(|| {
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&literals)
-                    .expect("literal automaton builds")
-            });
-            self.prefilters[lang.index()] = Prefilter {
-                automaton,
-                owners,
-                always,
-            };
         }
+        builder.finish()
     }
 
     /// Find every pattern of the document's language in one pass.
     pub fn scan(&self, doc: &Document) -> Matches {
-        let prefilter = &self.prefilters[doc.lang.index()];
-        let mut candidates: Vec<(PatternId, usize, usize)> = Vec::new();
-        for (b, block) in doc.blocks.iter().enumerate() {
-            if let Some(automaton) = &prefilter.automaton {
-                for hit in automaton.find_overlapping_iter(&block.text) {
-                    let Some(s) = sentence_at(&block.sentences, hit.start()) else {
-                        continue;
-                    };
-                    for &id in &prefilter.owners[hit.pattern().as_usize()] {
-                        candidates.push((id, b, s));
-                    }
-                }
-            }
-            for &id in &prefilter.always {
-                candidates.extend((0..block.sentences.len()).map(|s| (id, b, s)));
-            }
+        let mut by_pattern = vec![Vec::new(); self.patterns.len()];
+        if !self.patterns.iter().any(|p| p.lang == doc.lang) {
+            return Matches { by_pattern };
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let mut by_pattern = vec![Vec::new(); self.regexes.len()];
-        for (id, b, s) in candidates {
-            let block = &doc.blocks[b];
-            let range = block.sentences[s].clone();
-            let text = &block.text[range.clone()];
-            for m in self.regexes[id].find_iter(text) {
-                if m.is_empty() {
-                    continue;
+        let index = self.lang_index(doc.lang);
+        for (b, block) in doc.blocks.iter().enumerate() {
+            for group in candidates(index, &block.text, &block.sentences)
+                .chunk_by(|x, y| (x.pattern, x.sentence) == (y.pattern, y.sentence))
+            {
+                let (pattern, s) = (group[0].pattern, group[0].sentence);
+                let range = block.sentences[s].clone();
+                let found = &mut by_pattern[pattern];
+                for (start, end) in self.find_in_sentence(index, group, &block.text[range.clone()])
+                {
+                    found.push(Match {
+                        block: b,
+                        sentence: s,
+                        start: range.start + start,
+                        end: range.start + end,
+                    });
                 }
-                by_pattern[id].push(Match {
-                    block: b,
-                    sentence: s,
-                    start: range.start + m.start(),
-                    end: range.start + m.end(),
-                });
             }
         }
         Matches { by_pattern }
+    }
+
+    /// The matches of one pattern in one sentence, given its candidate branches (sorted by
+    /// branch, then start), as `find_iter` of the whole pattern would give them.
+    fn find_in_sentence(
+        &self,
+        index: &LangIndex,
+        candidates: &[Candidate],
+        text: &str,
+    ) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        let first = &index.branches[candidates[0].branch];
+        if first.search == Search::Whole {
+            let regex = self.patterns[first.pattern].regex();
+            found.extend(
+                regex
+                    .find_iter(text)
+                    .filter(|m| !m.is_empty())
+                    .map(|m| (m.start(), m.end())),
+            );
+            return found;
+        }
+        let mut cursors: Vec<Cursor<'_>> = candidates
+            .chunk_by(|x, y| x.branch == y.branch)
+            .map(|group| Cursor {
+                branch: &index.branches[group[0].branch],
+                starts: group,
+                next_start: 0,
+                next: None,
+            })
+            .collect();
+        let mut at = 0;
+        // No branch matches the empty string, so every match moves `at` forward.
+        loop {
+            let mut best: Option<(usize, usize)> = None;
+            for cursor in &mut cursors {
+                if let Some((start, end)) = cursor.next_match(text, at)
+                    && best.is_none_or(|(s, _)| start < s)
+                {
+                    best = Some((start, end));
+                }
+            }
+            let Some((start, end)) = best else {
+                break;
+            };
+            found.push((start, end));
+            at = end;
+        }
+        found
+    }
+}
+
+/// A branch that may match in a sentence: for `AtStarts` branches, where one of its start
+/// literals occurs (relative to the sentence).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate {
+    pattern: PatternId,
+    sentence: usize,
+    branch: usize,
+    start: usize,
+}
+
+/// An occurrence of a literal of a set in a sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SetHit {
+    sentence: usize,
+    set: SetId,
+    start: usize,
+}
+
+/// The candidates of one block, sorted by pattern, sentence, branch and start: the branches
+/// whose literal sets all occur in a sentence, and every branch without literals.
+fn candidates(index: &LangIndex, text: &str, sentences: &[Range<usize>]) -> Vec<Candidate> {
+    let mut hits = Vec::new();
+    if let Some(automaton) = &index.automaton {
+        for hit in automaton.find_overlapping_iter(text) {
+            let Some(sentence) = sentence_at(sentences, hit.start()) else {
+                continue;
+            };
+            hits.extend(
+                index.sets_of[hit.pattern().as_usize()]
+                    .iter()
+                    .map(|&set| SetHit {
+                        sentence,
+                        set,
+                        start: hit.start(),
+                    }),
+            );
+        }
+    }
+    hits.sort_unstable();
+    hits.dedup();
+    let mut found = Vec::new();
+    for in_sentence in hits.chunk_by(|x, y| x.sentence == y.sentence) {
+        let sentence = in_sentence[0].sentence;
+        let present: Vec<&[SetHit]> = in_sentence.chunk_by(|x, y| x.set == y.set).collect();
+        let has = |set: &SetId| present.binary_search_by_key(set, |h| h[0].set).is_ok();
+        for set_hits in &present {
+            for &b in &index.owners[set_hits[0].set] {
+                let branch = &index.branches[b];
+                if !branch.required[1..].iter().all(has) {
+                    continue;
+                }
+                let candidate = |start| Candidate {
+                    pattern: branch.pattern,
+                    sentence,
+                    branch: b,
+                    start,
+                };
+                if branch.search == Search::AtStarts {
+                    let base = sentences[sentence].start;
+                    found.extend(set_hits.iter().map(|h| candidate(h.start - base)));
+                } else {
+                    found.push(candidate(0));
+                }
+            }
+        }
+    }
+    for &b in &index.always {
+        let pattern = index.branches[b].pattern;
+        found.extend((0..sentences.len()).map(|sentence| Candidate {
+            pattern,
+            sentence,
+            branch: b,
+            start: 0,
+        }));
+    }
+    found.sort_unstable();
+    found
+}
+
+/// One branch searched through a sentence, remembering its next match.
+struct Cursor<'a> {
+    branch: &'a Branch,
+    starts: &'a [Candidate],
+    next_start: usize,
+    /// The branch's leftmost match at or after the position it was asked for last; `Some(None)`
+    /// once there is none.
+    next: Option<Option<(usize, usize)>>,
+}
+
+impl Cursor<'_> {
+    /// The branch's leftmost match starting at or after `at`.
+    fn next_match(&mut self, text: &str, at: usize) -> Option<(usize, usize)> {
+        match self.next {
+            Some(None) => return None,
+            Some(Some((start, end))) if start >= at => return Some((start, end)),
+            _ => {}
+        }
+        let regex = self.branch.regex();
+        let found = match self.branch.search {
+            Search::AtStarts => loop {
+                let Some(candidate) = self.starts.get(self.next_start) else {
+                    break None;
+                };
+                self.next_start += 1;
+                if candidate.start < at {
+                    continue;
+                }
+                let input = Input::new(text)
+                    .span(candidate.start..text.len())
+                    .anchored(Anchored::Yes);
+                // Anchored, the match starts where the search does: only its end is needed.
+                if let Some(m) = regex.search_half(&input) {
+                    break Some((candidate.start, m.offset()));
+                }
+            },
+            Search::Within | Search::Whole => regex
+                .search(&Input::new(text).span(at..text.len()))
+                .map(|m| (m.start(), m.end())),
+        };
+        self.next = Some(found);
+        found
     }
 }
 
@@ -177,7 +488,35 @@ impl Matches {
     }
 }
 
-fn sentence_at(sentences: &[std::ops::Range<usize>], at: usize) -> Option<usize> {
+fn compile_whole(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(DFA_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The pattern as the regex crate parses it (same syntax options as [`RegexBuilder`]).
+fn parse(pattern: &str) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// The branches of a top-level alternation (through groups), in order. Matching the whole
+/// pattern at a position means trying its branches there in this order.
+fn branches(hir: Hir) -> Vec<Hir> {
+    match hir.kind() {
+        HirKind::Alternation(alternatives) => {
+            alternatives.iter().cloned().flat_map(branches).collect()
+        }
+        HirKind::Capture(capture) => branches((*capture.sub).clone()),
+        _ => vec![hir],
+    }
+}
+
+fn sentence_at(sentences: &[Range<usize>], at: usize) -> Option<usize> {
     let index = sentences.partition_point(|r| r.end <= at);
     sentences
         .get(index)
@@ -185,84 +524,289 @@ fn sentence_at(sentences: &[std::ops::Range<usize>], at: usize) -> Option<usize>
         .map(|_| index)
 }
 
-/// Literals one of which every match must start with (or end with), ASCII-lowercased for a
-/// case-insensitive automaton. `None` when no useful set exists.
-fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(pattern)
-        .ok()?;
-    let mut best: Option<(usize, Vec<Vec<u8>>)> = None;
-    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
-        let seq = Extractor::new().kind(kind).extract(&hir);
-        let Some(literals) = seq.literals() else {
-            continue;
-        };
-        if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
-            continue;
+/// Where a branch's required literals sit in its matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Start,
+    End,
+    Inside,
+}
+
+/// What a branch's matches must contain: one literal of `set`, found at `place`, and one
+/// literal of each of the `also` sets somewhere. Literals are ASCII-lowercased for
+/// case-insensitive automata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Required {
+    place: Place,
+    set: Vec<Vec<u8>>,
+    also: Vec<Vec<Vec<u8>>>,
+}
+
+/// How many further literal sets a branch checks in a sentence before it runs.
+const MAX_ALSO: usize = 3;
+
+/// The literals a branch requires. The main set is the one with the longest shortest
+/// literal, at the start if possible (the branch can then be run anchored), else at the end
+/// or inside (as the `0` of `(?:^|[^\d])0\d{2,3}`, or `年`, `-` and `20` of an alternation
+/// of date formats). `None` when no useful set exists.
+fn required_literals(hir: &Hir) -> Option<Required> {
+    let hir = fold_ascii_case(hir);
+    let mut options: Vec<(Place, Vec<Vec<u8>>)> = Vec::new();
+    options.extend(extract(ExtractKind::Prefix, &hir).map(|set| (Place::Start, set)));
+    options.extend(extract(ExtractKind::Suffix, &hir).map(|set| (Place::End, set)));
+    options.extend(inner_sets(&hir).into_iter().map(|set| (Place::Inside, set)));
+    let best = options
+        .iter()
+        .enumerate()
+        .fold(None, |best: Option<usize>, (i, (_, set))| match best {
+            Some(b) if shortest(&options[b].1) >= shortest(set) => Some(b),
+            _ => Some(i),
+        })?;
+    let (place, set) = options.swap_remove(best);
+    let mut also: Vec<Vec<Vec<u8>>> = options
+        .into_iter()
+        .map(|(_, other)| other)
+        .filter(|other| shortest(other) >= 2 && *other != set)
+        .collect();
+    also.sort_by_key(|other| std::cmp::Reverse(shortest(other)));
+    also.dedup();
+    also.truncate(MAX_ALSO);
+    Some(Required { place, set, also })
+}
+
+/// Sets of literals such that every match contains a literal of each: the start literals
+/// of any tail of a concatenation and the sets of its parts, or for an alternation the
+/// best set of every alternative together.
+fn inner_sets(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Concat(parts) => {
+            let mut sets: Vec<Vec<Vec<u8>>> = (1..parts.len())
+                .filter_map(|i| extract(ExtractKind::Prefix, &Hir::concat(parts[i..].to_vec())))
+                .collect();
+            sets.extend(parts.iter().flat_map(inner_sets));
+            sets
         }
-        let shortest = literals
-            .iter()
-            .map(|l| l.as_bytes().len())
-            .min()
-            .unwrap_or(0);
-        let mut set: Vec<Vec<u8>> = literals
-            .iter()
-            .map(|l| l.as_bytes().to_ascii_lowercase())
-            .collect();
-        set.sort();
-        set.dedup();
-        if best.as_ref().is_none_or(|(len, _)| shortest > *len) {
-            best = Some((shortest, set));
+        HirKind::Alternation(alternatives) => {
+            let mut union = Vec::new();
+            for alternative in alternatives {
+                let best = inner_sets(alternative)
+                    .into_iter()
+                    .chain(extract(ExtractKind::Prefix, alternative))
+                    .max_by_key(|set| shortest(set));
+                match best {
+                    Some(set) => union.extend(set),
+                    None => return Vec::new(),
+                }
+            }
+            union.sort();
+            union.dedup();
+            vec![union]
         }
+        HirKind::Repetition(repetition) if repetition.min > 0 => inner_sets(&repetition.sub),
+        HirKind::Capture(capture) => inner_sets(&capture.sub),
+        _ => extract(ExtractKind::Prefix, hir).into_iter().collect(),
     }
-    best.map(|(_, set)| set)
+}
+
+fn shortest(set: &[Vec<u8>]) -> usize {
+    set.iter().map(Vec::len).min().unwrap_or(0)
+}
+
+/// The literal set of `kind` of `hir`, lowercased and deduplicated; `None` when it is
+/// infinite or contains the empty string.
+fn extract(kind: ExtractKind, hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = Extractor::new()
+        .kind(kind)
+        .limit_total(LITERAL_LIMIT)
+        .extract(hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    let mut set: Vec<Vec<u8>> = literals
+        .iter()
+        .map(|l| l.as_bytes().to_ascii_lowercase())
+        .collect();
+    set.sort();
+    set.dedup();
+    Some(set)
+}
+
+/// How many literals one branch may contribute to the automaton: enough for a vocabulary
+/// alternation (every synonym of a taxonomy category) to keep whole words.
+const LITERAL_LIMIT: usize = 2000;
+
+/// `hir` with the ASCII case variants in its small classes merged (`[Bb]` reads `b`), for
+/// literal extraction only: the automaton ignores ASCII case, and a case-insensitive word
+/// would otherwise expand to one literal per combination of cases.
+fn fold_ascii_case(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(class)) => {
+            let chars: Vec<char> = class
+                .ranges()
+                .iter()
+                .flat_map(|r| r.start()..=r.end())
+                .take(11)
+                .collect();
+            if chars.len() > 10 {
+                return hir.clone();
+            }
+            let folded = ClassUnicode::new(chars.iter().map(|c| {
+                let c = c.to_ascii_lowercase();
+                ClassUnicodeRange::new(c, c)
+            }));
+            Hir::class(Class::Unicode(folded))
+        }
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(fold_ascii_case).collect()),
+        HirKind::Alternation(alternatives) => {
+            Hir::alternation(alternatives.iter().map(fold_ascii_case).collect())
+        }
+        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
+            sub: Box::new(fold_ascii_case(&repetition.sub)),
+            ..repetition.clone()
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            sub: Box::new(fold_ascii_case(&capture.sub)),
+            ..capture.clone()
+        }),
+        _ => hir.clone(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{Format, parse};
+    use crate::document::{Format, parse as parse_document};
     use crate::source::SourceFile;
+
+    fn literals(pattern: &str) -> Option<(Place, Vec<Vec<u8>>)> {
+        required_literals(&parse(pattern).unwrap()).map(|r| (r.place, r.set))
+    }
 
     #[test]
     fn literals_from_prefix_or_suffix() {
         assert_eq!(
-            required_literals("撤回(您的)?同意"),
-            Some(vec![
-                "撤回同意".as_bytes().to_vec(),
-                "撤回您的同意".as_bytes().to_vec()
-            ])
+            literals("撤回(您的)?同意"),
+            Some((
+                Place::Start,
+                vec![
+                    "撤回同意".as_bytes().to_vec(),
+                    "撤回您的同意".as_bytes().to_vec()
+                ]
+            ))
         );
-        let suffix = required_literals(r"\d+\s*(?:工作日|天)").unwrap();
+        let (kind, suffix) = literals(r"\d+\s*(?:工作日|天)").unwrap();
+        assert_eq!(kind, Place::End);
         assert!(suffix.contains(&"天".as_bytes().to_vec()));
         // Case variants collapse to one lowercase literal (possibly shortened by the
         // extractor's limits).
-        let folded = required_literals("(?i)withdraw").unwrap();
+        let (_, folded) = literals("(?i)withdraw").unwrap();
         assert_eq!(folded.len(), 1);
         assert!(folded[0].len() >= 4 && b"withdraw".starts_with(&folded[0]));
-        assert_eq!(required_literals(r"\d+"), None);
+        assert_eq!(literals(r"\d+"), None);
+        assert_eq!(
+            literals(r"(?:^|[^\d])0\d{2,3}-\d{7,8}"),
+            Some((Place::Inside, vec![b"0".to_vec()]))
+        );
+        // A date in one of several forms contains one of their separators.
+        let (place, set) = literals(r"^[^,]{0,9}(?:\d{4}年|\d{4}[-/]\d\d)").unwrap();
+        assert_eq!(place, Place::Inside);
+        assert_eq!(
+            set,
+            vec![b"-".to_vec(), b"/".to_vec(), "年".as_bytes().to_vec()]
+        );
+        // Every required set is checked, the longest first.
+        let required = required_literals(&parse("(?:如|若)您[^,]{0,9}视为同意").unwrap()).unwrap();
+        assert_eq!(required.place, Place::End);
+        assert_eq!(required.set, vec!["视为同意".as_bytes().to_vec()]);
+        assert!(required.also.contains(&vec![
+            "如您".as_bytes().to_vec(),
+            "若您".as_bytes().to_vec()
+        ]));
+    }
+
+    #[test]
+    fn alternations_split_into_branches_through_groups() {
+        let split = branches(parse("(?:ab|(cd|ef))|g[hi]").unwrap());
+        let shown: Vec<String> = split.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 4);
+        assert!(shown[3].contains('g'));
+    }
+
+    fn scan(patterns: &[&str], text: &str) -> Vec<Vec<String>> {
+        let mut table = PatternTable::default();
+        let ids: Vec<PatternId> = patterns
+            .iter()
+            .map(|p| table.add(Lang::Zh, p, Compile::OnFirstUse).unwrap())
+            .collect();
+        let file = SourceFile::from_text("t.md", text);
+        let doc = parse_document(&file, Format::Markdown, Some(Lang::Zh));
+        let matches = table.scan(&doc);
+        ids.iter()
+            .map(|&id| {
+                matches
+                    .of(id)
+                    .iter()
+                    .map(|m| doc.blocks[m.block].text[m.start..m.end].to_string())
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]
     fn scan_finds_matches_within_sentences_only() {
-        let mut table = PatternTable::default();
-        let withdraw = table.add(Lang::Zh, "撤回.{0,4}同意").unwrap();
-        let digits = table.add(Lang::Zh, r"\d+").unwrap();
-        table.build_prefilters();
-        assert_eq!(table.unfiltered(), 1);
-        let file = SourceFile::from_text(
-            "t.md",
+        let found = scan(
+            &["撤回.{0,4}同意", r"\d+"],
             "# 政策\n\n您可以撤回。同意后我们在15天内处理。您可以撤回您的同意。\n",
         );
-        let doc = parse(&file, Format::Markdown, Some(Lang::Zh));
-        let matches = table.scan(&doc);
-        let found: Vec<&str> = matches
-            .of(withdraw)
-            .iter()
-            .map(|m| &doc.blocks[m.block].text[m.start..m.end])
-            .collect();
-        assert_eq!(found, vec!["撤回您的同意"]);
-        assert_eq!(matches.of(digits).len(), 1);
+        assert_eq!(found[0], vec!["撤回您的同意"]);
+        assert_eq!(found[1], vec!["15"]);
+    }
+
+    /// The merged branches give what the whole pattern gives with `find_iter`.
+    #[test]
+    fn branches_merge_like_the_whole_pattern() {
+        let text = "我们收集您的手机号码用于登录,收集位置信息以便推荐。为此我们会在15天内处理,通过设置撤回同意。";
+        for pattern in [
+            // the earlier branch wins at the same start, whatever its length
+            "收集|收集您的手机号码",
+            "收集您的手机号码|收集",
+            // leftmost start wins over branch order
+            "用于[^,]{0,4}|收集[^,]{0,3}",
+            // greedy and lazy windows after a start literal, and a branch without literals
+            "(?:用于|以便)[^,;。]{0,40}|[^,;。]{2,6}(?:推荐)|\\d+天",
+            "收集.{0,20}?信息|信息",
+            "^我们|处理,|撤回(同意)?",
+            // can match the empty string: the whole pattern is used
+            "(?:为此)?",
+        ] {
+            let regex = Regex::new(pattern).unwrap();
+            let expected: Vec<String> = text
+                .split_inclusive('。')
+                .flat_map(|sentence| {
+                    regex
+                        .find_iter(sentence)
+                        .filter(|m| !m.is_empty())
+                        .map(|m| m.as_str().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            assert_eq!(scan(&[pattern], text)[0], expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn builtin_patterns_and_their_branches_compile() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        set.patterns.compile_all();
+    }
+
+    #[test]
+    fn user_patterns_compile_when_added() {
+        let mut table = PatternTable::default();
+        assert!(table.add(Lang::En, "(", Compile::Now).is_err());
+        let huge = r"\w{1000}{1000}";
+        assert!(table.add(Lang::En, huge, Compile::Now).is_err());
+        assert!(table.add(Lang::En, huge, Compile::OnFirstUse).is_ok());
     }
 }
