@@ -201,9 +201,38 @@ impl TextBuilder {
 
     /// Append verbatim source text found at `src_start`. `strong` marks bold text.
     pub fn push_source(&mut self, piece: &str, src_start: usize, strong: bool) {
-        for (i, c) in piece.char_indices() {
+        let mut chars = piece.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
             let src = Span::new(src_start + i, src_start + i + c.len_utf8());
             self.push_char(c, src, strong, true);
+            if !is_kept(c) {
+                continue;
+            }
+            // Characters the normaliser keeps as they are, after one that was pushed the
+            // usual way (which settled any pending space), are copied as one run.
+            let run_start = i + c.len_utf8();
+            let mut run_end = run_start;
+            let mut last = c;
+            while let Some(&(j, next)) = chars.peek() {
+                if !is_kept(next) {
+                    break;
+                }
+                run_end = j + next.len_utf8();
+                last = next;
+                chars.next();
+            }
+            if run_end > run_start {
+                let at = self.text.len();
+                self.text.push_str(&piece[run_start..run_end]);
+                self.map.push(
+                    at,
+                    src_start + run_start,
+                    run_end - run_start,
+                    run_end - run_start,
+                    true,
+                );
+                self.last_cjk = is_cjk(last);
+            }
         }
     }
 
@@ -295,6 +324,14 @@ enum Normalized {
     Drop,
     Space,
     Char(char),
+}
+
+/// Whether the normaliser keeps `c` as it is (the common case, tested first).
+fn is_kept(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_graphic();
+    }
+    matches!(normalize_char(c), Normalized::Char(n) if n == c)
 }
 
 fn normalize_char(c: char) -> Normalized {

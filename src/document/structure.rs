@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::{
     Block, BlockKind, Document, Format, Lang, RawBlock, RawDocument, RawKind, Section, Table,
@@ -37,8 +37,15 @@ pub(crate) enum Style {
 
 const CN_NUM: &str = "[一二三四五六七八九十百零〇两]+";
 
-fn numbering_patterns() -> &'static [(Regex, Style)] {
-    static PATTERNS: OnceLock<Vec<(Regex, Style)>> = OnceLock::new();
+/// The numbering patterns in order of preference, and all of them as one set: most lines
+/// match none, which the set finds out in one pass.
+struct Numbering {
+    any: RegexSet,
+    patterns: Vec<(Regex, Style)>,
+}
+
+fn numbering_patterns() -> &'static Numbering {
+    static PATTERNS: OnceLock<Numbering> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         let n = CN_NUM;
         let table = [
@@ -73,16 +80,21 @@ fn numbering_patterns() -> &'static [(Regex, Style)] {
                 Style::EnWord,
             ),
         ];
-        table
-            .into_iter()
-            .map(|(pattern, style)| (Regex::new(&pattern).expect("numbering pattern"), style))
-            .collect()
+        Numbering {
+            any: RegexSet::new(table.iter().map(|(pattern, _)| pattern)).expect("numbering set"),
+            patterns: table
+                .into_iter()
+                .map(|(pattern, style)| (Regex::new(&pattern).expect("numbering pattern"), style))
+                .collect(),
+        }
     })
 }
 
 /// The numbering style at the start of `text` and the byte length of the marker.
 pub(crate) fn numbering(text: &str) -> Option<(Style, usize)> {
-    for (pattern, style) in numbering_patterns() {
+    let numbering = numbering_patterns();
+    let first = numbering.any.matches(text).into_iter().next()?;
+    for (pattern, style) in &numbering.patterns[first..] {
         if let Some(m) = pattern.find(text) {
             // Patterns that peek at the character after the marker must not swallow it.
             let mut end = m.end();

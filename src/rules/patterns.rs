@@ -18,12 +18,16 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexBuilder};
-use regex_automata::nfa::thompson::WhichCaptures;
-use regex_automata::{Anchored, Input, meta};
+use regex_automata::nfa::thompson::backtrack::{self, BoundedBacktracker};
+use regex_automata::nfa::thompson::pikevm::{self, PikeVM};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::pool::Pool;
+use regex_automata::{Anchored, Input, hybrid, meta};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{
     Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
@@ -35,7 +39,8 @@ pub type PatternId = usize;
 
 /// Compiled size limits keep user rules from building enormous automata.
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
-const DFA_SIZE_LIMIT: usize = 8 << 20;
+const DFA_SIZE_LIMIT: usize = 256 << 10;
+const BACKTRACK_VISITED: usize = 2 << 10;
 
 /// A match of one pattern inside one sentence. `start`/`end` index the block's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,22 +97,125 @@ struct Branch {
     /// Literal sets of which a sentence must contain one each for the branch to run there
     /// (sorted); the first is where an `AtStarts` branch is anchored.
     required: Vec<SetId>,
-    regex: OnceLock<meta::Regex>,
+    engine: OnceLock<Engine>,
 }
 
 impl Branch {
-    fn regex(&self) -> &meta::Regex {
-        self.regex.get_or_init(|| {
-            meta::Builder::new()
-                .configure(
-                    meta::Config::new()
-                        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                        .hybrid_cache_capacity(DFA_SIZE_LIMIT)
-                        .which_captures(WhichCaptures::Implicit),
+    fn engine(&self) -> &Engine {
+        self.engine.get_or_init(|| {
+            if self.search == Search::AtStarts {
+                Engine::Forward(Box::new(Forward::new(&self.hir)))
+            } else {
+                Engine::Meta(
+                    meta::Builder::new()
+                        .configure(
+                            meta::Config::new()
+                                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                                .hybrid_cache_capacity(DFA_SIZE_LIMIT)
+                                .which_captures(WhichCaptures::Implicit),
+                        )
+                        .build_from_hir(&self.hir)
+                        .expect("a branch is smaller than its pattern, which compiled"),
                 )
-                .build_from_hir(&self.hir)
-                .expect("a branch is smaller than its pattern, which compiled")
+            }
         })
+    }
+}
+
+/// How a branch is run.
+#[derive(Debug)]
+enum Engine {
+    /// Searches anchored at a known start: only the forward automaton is needed.
+    Forward(Box<Forward>),
+    /// Unanchored searches: the regex crate's own engine, which finds starts as well.
+    Meta(meta::Regex),
+}
+
+type ForwardCaches =
+    Pool<ForwardCache, Box<dyn Fn() -> ForwardCache + Send + Sync + UnwindSafe + RefUnwindSafe>>;
+
+/// A lazy DFA run forward from a known start, with a PikeVM for the searches where it gives
+/// up (a Unicode word boundary next to a non-ASCII character, too many states).
+struct Forward {
+    dfa: hybrid::dfa::DFA,
+    backtracker: BoundedBacktracker,
+    pikevm: PikeVM,
+    caches: ForwardCaches,
+}
+
+struct ForwardCache {
+    dfa: hybrid::dfa::Cache,
+    backtracker: backtrack::Cache,
+    pikevm: pikevm::Cache,
+}
+
+impl std::fmt::Debug for Forward {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Forward").finish_non_exhaustive()
+    }
+}
+
+impl Forward {
+    fn new(hir: &Hir) -> Self {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .which_captures(WhichCaptures::Implicit),
+            )
+            .build_from_hir(hir)
+            .expect("a branch is smaller than its pattern, which compiled");
+        // The same settings as the regex crate's own lazy DFA.
+        let dfa = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .cache_capacity(DFA_SIZE_LIMIT)
+                    .skip_cache_capacity_check(true)
+                    .minimum_cache_clear_count(None)
+                    .unicode_word_boundary(true),
+            )
+            .build_from_nfa(nfa.clone())
+            .expect("a lazy DFA builds from any NFA");
+        let backtracker = BoundedBacktracker::builder()
+            .configure(backtrack::Config::new().visited_capacity(BACKTRACK_VISITED))
+            .build_from_nfa(nfa.clone())
+            .expect("builds");
+        let pikevm = PikeVM::new_from_nfa(nfa).expect("a PikeVM builds from any NFA");
+        let (for_dfa, for_bt, for_pikevm) = (dfa.clone(), backtracker.clone(), pikevm.clone());
+        let caches: ForwardCaches = Pool::new(Box::new(move || ForwardCache {
+            dfa: for_dfa.create_cache(),
+            backtracker: for_bt.create_cache(),
+            pikevm: for_pikevm.create_cache(),
+        }));
+        Forward {
+            dfa,
+            backtracker,
+            pikevm,
+            caches,
+        }
+    }
+
+    /// Where the match anchored at the start of `input` ends.
+    fn end_of_match(&self, input: &Input<'_>) -> Option<usize> {
+        let mut cache = self.caches.get();
+        let cache = &mut *cache;
+        let mut slots = [None, None];
+        if let Ok(found) =
+            self.backtracker
+                .try_search_slots(&mut cache.backtracker, input, &mut slots)
+        {
+            return found.and(slots[1]).map(|end| end.get());
+        }
+        match self.dfa.try_search_fwd(&mut cache.dfa, input) {
+            Ok(found) => found.map(|m| m.offset()),
+            Err(_) => {
+                let mut slots = [None, None];
+                self.pikevm
+                    .search_slots(&mut cache.pikevm, input, &mut slots)
+                    .and(slots[1])
+                    .map(|end| end.get())
+            }
+        }
     }
 }
 
@@ -120,6 +228,8 @@ struct LangIndex {
     sets_of: Vec<Vec<SetId>>,
     /// For each set, the branches that start their search from it (its first set).
     owners: Vec<Vec<usize>>,
+    /// For each set, whether a branch is anchored at its literals.
+    anchors: Vec<bool>,
     /// Branches without usable literals: run on every sentence.
     always: Vec<usize>,
 }
@@ -140,6 +250,7 @@ impl IndexBuilder {
         }
         let id = self.index.owners.len();
         self.index.owners.push(Vec::new());
+        self.index.anchors.push(false);
         for literal in &set {
             let slot = *self.literal_ids.entry(literal.clone()).or_insert_with(|| {
                 self.literals.push(literal.clone());
@@ -164,6 +275,7 @@ impl IndexBuilder {
             Some(required) => {
                 let main = self.set(required.set);
                 self.index.owners[main].push(b);
+                self.index.anchors[main] |= search == Search::AtStarts;
                 std::iter::once(main)
                     .chain(required.also.into_iter().map(|set| self.set(set)))
                     .collect()
@@ -178,7 +290,7 @@ impl IndexBuilder {
             hir,
             search,
             required: sets,
-            regex: OnceLock::new(),
+            engine: OnceLock::new(),
         });
     }
 
@@ -244,7 +356,7 @@ impl PatternTable {
     pub fn compile_all(&self) {
         for lang in Lang::ALL {
             for branch in &self.lang_index(lang).branches {
-                branch.regex();
+                branch.engine();
             }
         }
         for pattern in &self.patterns {
@@ -281,62 +393,75 @@ impl PatternTable {
             return Matches { by_pattern };
         }
         let index = self.lang_index(doc.lang);
+        let mut scratch = Scratch::new(index.owners.len());
         for (b, block) in doc.blocks.iter().enumerate() {
-            for group in candidates(index, &block.text, &block.sentences)
-                .chunk_by(|x, y| (x.pattern, x.sentence) == (y.pattern, y.sentence))
-            {
-                let (pattern, s) = (group[0].pattern, group[0].sentence);
-                let range = block.sentences[s].clone();
-                let found = &mut by_pattern[pattern];
-                for (start, end) in self.find_in_sentence(index, group, &block.text[range.clone()])
+            scratch.find_candidates(index, &block.text, &block.sentences);
+            let mut groups = 0..0;
+            while groups.end < scratch.candidates.len() {
+                let first = scratch.candidates[groups.end];
+                groups.start = groups.end;
+                while scratch
+                    .candidates
+                    .get(groups.end)
+                    .is_some_and(|c| (c.pattern, c.sentence) == (first.pattern, first.sentence))
                 {
+                    groups.end += 1;
+                }
+                let range = block.sentences[first.sentence].clone();
+                let text = &block.text[range.clone()];
+                let found = &mut by_pattern[first.pattern];
+                self.find_in_sentence(index, &mut scratch, groups.clone(), text, |start, end| {
                     found.push(Match {
                         block: b,
-                        sentence: s,
+                        sentence: first.sentence,
                         start: range.start + start,
                         end: range.start + end,
                     });
-                }
+                });
             }
         }
         Matches { by_pattern }
     }
 
-    /// The matches of one pattern in one sentence, given its candidate branches (sorted by
-    /// branch, then start), as `find_iter` of the whole pattern would give them.
-    fn find_in_sentence(
+    /// The matches of one pattern in one sentence, given its candidate branches (a range of
+    /// `scratch.candidates`, sorted by branch, then start), as `find_iter` of the whole
+    /// pattern would give them.
+    fn find_in_sentence<'a>(
         &self,
-        index: &LangIndex,
-        candidates: &[Candidate],
+        index: &'a LangIndex,
+        scratch: &mut Scratch<'a>,
+        group: Range<usize>,
         text: &str,
-    ) -> Vec<(usize, usize)> {
-        let mut found = Vec::new();
-        let first = &index.branches[candidates[0].branch];
+        mut found: impl FnMut(usize, usize),
+    ) {
+        let candidates = &scratch.candidates;
+        let first = &index.branches[candidates[group.start].branch];
         if first.search == Search::Whole {
             let regex = self.patterns[first.pattern].regex();
-            found.extend(
-                regex
-                    .find_iter(text)
-                    .filter(|m| !m.is_empty())
-                    .map(|m| (m.start(), m.end())),
-            );
-            return found;
+            for m in regex.find_iter(text).filter(|m| !m.is_empty()) {
+                found(m.start(), m.end());
+            }
+            return;
         }
-        let mut cursors: Vec<Cursor<'_>> = candidates
-            .chunk_by(|x, y| x.branch == y.branch)
-            .map(|group| Cursor {
-                branch: &index.branches[group[0].branch],
-                starts: group,
-                next_start: 0,
-                next: None,
-            })
-            .collect();
+        let cursors = &mut scratch.cursors;
+        cursors.clear();
+        let mut start = group.start;
+        for i in group.clone() {
+            if i + 1 == group.end || candidates[i + 1].branch != candidates[i].branch {
+                cursors.push(Cursor {
+                    branch: &index.branches[candidates[i].branch],
+                    starts: start..i + 1,
+                    next: None,
+                });
+                start = i + 1;
+            }
+        }
         let mut at = 0;
         // No branch matches the empty string, so every match moves `at` forward.
         loop {
             let mut best: Option<(usize, usize)> = None;
-            for cursor in &mut cursors {
-                if let Some((start, end)) = cursor.next_match(text, at)
+            for cursor in cursors.iter_mut() {
+                if let Some((start, end)) = cursor.next_match(candidates, text, at)
                     && best.is_none_or(|(s, _)| start < s)
                 {
                     best = Some((start, end));
@@ -345,10 +470,97 @@ impl PatternTable {
             let Some((start, end)) = best else {
                 break;
             };
-            found.push((start, end));
+            found(start, end);
             at = end;
         }
-        found
+    }
+}
+
+/// Buffers reused from block to block during a scan.
+struct Scratch<'a> {
+    seen: SeenSets,
+    hits: Vec<SetHit>,
+    candidates: Vec<Candidate>,
+    cursors: Vec<Cursor<'a>>,
+}
+
+impl<'a> Scratch<'a> {
+    fn new(sets: usize) -> Self {
+        Scratch {
+            seen: SeenSets::new(sets),
+            hits: Vec::new(),
+            candidates: Vec::new(),
+            cursors: Vec::new(),
+        }
+    }
+
+    /// The candidates of one block, sorted by pattern, sentence, branch and start: the
+    /// branches whose literal sets all occur in a sentence, and every branch without literals.
+    fn find_candidates(&mut self, index: &LangIndex, text: &str, sentences: &[Range<usize>]) {
+        let hits = &mut self.hits;
+        hits.clear();
+        if let Some(automaton) = &index.automaton {
+            for hit in automaton.find_overlapping_iter(text) {
+                let Some(sentence) = sentence_at(sentences, hit.start()) else {
+                    continue;
+                };
+                for &set in &index.sets_of[hit.pattern().as_usize()] {
+                    // Where a set occurs matters only to the branches anchored at it; for the
+                    // others, once per sentence is enough.
+                    let start = if index.anchors[set] {
+                        hit.start()
+                    } else if self.seen.first_in_sentence(set, sentence) {
+                        0
+                    } else {
+                        continue;
+                    };
+                    hits.push(SetHit {
+                        sentence,
+                        set,
+                        start,
+                    });
+                }
+            }
+        }
+        self.seen.next_block(sentences.len());
+        hits.sort_unstable();
+        hits.dedup();
+        let found = &mut self.candidates;
+        found.clear();
+        for in_sentence in hits.chunk_by(|x, y| x.sentence == y.sentence) {
+            let sentence = in_sentence[0].sentence;
+            let has = |set: &SetId| in_sentence.binary_search_by(|h| h.set.cmp(set)).is_ok();
+            for set_hits in in_sentence.chunk_by(|x, y| x.set == y.set) {
+                for &b in &index.owners[set_hits[0].set] {
+                    let branch = &index.branches[b];
+                    if !branch.required[1..].iter().all(has) {
+                        continue;
+                    }
+                    let candidate = |start| Candidate {
+                        pattern: branch.pattern,
+                        sentence,
+                        branch: b,
+                        start,
+                    };
+                    if branch.search == Search::AtStarts {
+                        let base = sentences[sentence].start;
+                        found.extend(set_hits.iter().map(|h| candidate(h.start - base)));
+                    } else {
+                        found.push(candidate(0));
+                    }
+                }
+            }
+        }
+        for &b in &index.always {
+            let pattern = index.branches[b].pattern;
+            found.extend((0..sentences.len()).map(|sentence| Candidate {
+                pattern,
+                sentence,
+                branch: b,
+                start: 0,
+            }));
+        }
+        found.sort_unstable();
     }
 }
 
@@ -362,6 +574,32 @@ struct Candidate {
     start: usize,
 }
 
+/// For each literal set, the last sentence it was recorded in, so that a set that is only
+/// looked for is recorded once per sentence however often it occurs.
+struct SeenSets {
+    last: Vec<usize>,
+    /// Numbers the sentences of the blocks scanned so far.
+    base: usize,
+}
+
+impl SeenSets {
+    fn new(sets: usize) -> Self {
+        SeenSets {
+            last: vec![0; sets],
+            base: 1,
+        }
+    }
+
+    fn first_in_sentence(&mut self, set: SetId, sentence: usize) -> bool {
+        let stamp = self.base + sentence;
+        std::mem::replace(&mut self.last[set], stamp) != stamp
+    }
+
+    fn next_block(&mut self, sentences: usize) {
+        self.base += sentences;
+    }
+}
+
 /// An occurrence of a literal of a set in a sentence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct SetHit {
@@ -370,72 +608,11 @@ struct SetHit {
     start: usize,
 }
 
-/// The candidates of one block, sorted by pattern, sentence, branch and start: the branches
-/// whose literal sets all occur in a sentence, and every branch without literals.
-fn candidates(index: &LangIndex, text: &str, sentences: &[Range<usize>]) -> Vec<Candidate> {
-    let mut hits = Vec::new();
-    if let Some(automaton) = &index.automaton {
-        for hit in automaton.find_overlapping_iter(text) {
-            let Some(sentence) = sentence_at(sentences, hit.start()) else {
-                continue;
-            };
-            hits.extend(
-                index.sets_of[hit.pattern().as_usize()]
-                    .iter()
-                    .map(|&set| SetHit {
-                        sentence,
-                        set,
-                        start: hit.start(),
-                    }),
-            );
-        }
-    }
-    hits.sort_unstable();
-    hits.dedup();
-    let mut found = Vec::new();
-    for in_sentence in hits.chunk_by(|x, y| x.sentence == y.sentence) {
-        let sentence = in_sentence[0].sentence;
-        let present: Vec<&[SetHit]> = in_sentence.chunk_by(|x, y| x.set == y.set).collect();
-        let has = |set: &SetId| present.binary_search_by_key(set, |h| h[0].set).is_ok();
-        for set_hits in &present {
-            for &b in &index.owners[set_hits[0].set] {
-                let branch = &index.branches[b];
-                if !branch.required[1..].iter().all(has) {
-                    continue;
-                }
-                let candidate = |start| Candidate {
-                    pattern: branch.pattern,
-                    sentence,
-                    branch: b,
-                    start,
-                };
-                if branch.search == Search::AtStarts {
-                    let base = sentences[sentence].start;
-                    found.extend(set_hits.iter().map(|h| candidate(h.start - base)));
-                } else {
-                    found.push(candidate(0));
-                }
-            }
-        }
-    }
-    for &b in &index.always {
-        let pattern = index.branches[b].pattern;
-        found.extend((0..sentences.len()).map(|sentence| Candidate {
-            pattern,
-            sentence,
-            branch: b,
-            start: 0,
-        }));
-    }
-    found.sort_unstable();
-    found
-}
-
 /// One branch searched through a sentence, remembering its next match.
 struct Cursor<'a> {
     branch: &'a Branch,
-    starts: &'a [Candidate],
-    next_start: usize,
+    /// This branch's candidates (a range of the scan's candidates) not yet tried.
+    starts: Range<usize>,
     /// The branch's leftmost match at or after the position it was asked for last; `Some(None)`
     /// once there is none.
     next: Option<Option<(usize, usize)>>,
@@ -443,31 +620,40 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     /// The branch's leftmost match starting at or after `at`.
-    fn next_match(&mut self, text: &str, at: usize) -> Option<(usize, usize)> {
+    fn next_match(
+        &mut self,
+        candidates: &[Candidate],
+        text: &str,
+        at: usize,
+    ) -> Option<(usize, usize)> {
         match self.next {
             Some(None) => return None,
             Some(Some((start, end))) if start >= at => return Some((start, end)),
             _ => {}
         }
-        let regex = self.branch.regex();
-        let found = match self.branch.search {
-            Search::AtStarts => loop {
-                let Some(candidate) = self.starts.get(self.next_start) else {
+        let found = match self.branch.engine() {
+            Engine::Forward(forward) => loop {
+                let Some(candidate) = self.starts.next().map(|i| candidates[i]) else {
                     break None;
                 };
-                self.next_start += 1;
                 if candidate.start < at {
                     continue;
                 }
+                // No match is longer than the branch's longest: a shorter span costs less.
+                let end = self
+                    .branch
+                    .hir
+                    .properties()
+                    .maximum_len()
+                    .map_or(text.len(), |len| text.len().min(candidate.start + len));
                 let input = Input::new(text)
-                    .span(candidate.start..text.len())
+                    .span(candidate.start..end)
                     .anchored(Anchored::Yes);
-                // Anchored, the match starts where the search does: only its end is needed.
-                if let Some(m) = regex.search_half(&input) {
-                    break Some((candidate.start, m.offset()));
+                if let Some(end) = forward.end_of_match(&input) {
+                    break Some((candidate.start, end));
                 }
             },
-            Search::Within | Search::Whole => regex
+            Engine::Meta(regex) => regex
                 .search(&Input::new(text).span(at..text.len()))
                 .map(|m| (m.start(), m.end())),
         };
@@ -617,6 +803,7 @@ fn shortest(set: &[Vec<u8>]) -> usize {
 fn extract(kind: ExtractKind, hir: &Hir) -> Option<Vec<Vec<u8>>> {
     let seq = Extractor::new()
         .kind(kind)
+        .limit_literal_len(LITERAL_LEN)
         .limit_total(LITERAL_LIMIT)
         .extract(hir);
     let literals = seq.literals()?;
@@ -635,6 +822,11 @@ fn extract(kind: ExtractKind, hir: &Hir) -> Option<Vec<Vec<u8>>> {
 /// How many literals one branch may contribute to the automaton: enough for a vocabulary
 /// alternation (every synonym of a taxonomy category) to keep whole words.
 const LITERAL_LIMIT: usize = 2000;
+
+/// Literals are cut to this many bytes (three Chinese characters, nine letters): longer ones
+/// select hardly fewer sentences but multiply, as the combinations of a vocabulary with
+/// what follows it, into an automaton that takes longer to build than a policy to check.
+const LITERAL_LEN: usize = 9;
 
 /// `hir` with the ASCII case variants in its small classes merged (`[Bb]` reads `b`), for
 /// literal extraction only: the automaton ignores ASCII case, and a case-insensitive word
@@ -685,14 +877,12 @@ mod tests {
 
     #[test]
     fn literals_from_prefix_or_suffix() {
+        // Literals are cut to `LITERAL_LEN` bytes: three Chinese characters.
         assert_eq!(
             literals("撤回(您的)?同意"),
             Some((
                 Place::Start,
-                vec![
-                    "撤回同意".as_bytes().to_vec(),
-                    "撤回您的同意".as_bytes().to_vec()
-                ]
+                vec!["撤回同".as_bytes().to_vec(), "撤回您".as_bytes().to_vec()]
             ))
         );
         let (kind, suffix) = literals(r"\d+\s*(?:工作日|天)").unwrap();
@@ -718,7 +908,7 @@ mod tests {
         // Every required set is checked, the longest first.
         let required = required_literals(&parse("(?:如|若)您[^,]{0,9}视为同意").unwrap()).unwrap();
         assert_eq!(required.place, Place::End);
-        assert_eq!(required.set, vec!["视为同意".as_bytes().to_vec()]);
+        assert_eq!(required.set, vec!["为同意".as_bytes().to_vec()]);
         assert!(required.also.contains(&vec![
             "如您".as_bytes().to_vec(),
             "若您".as_bytes().to_vec()
