@@ -13,8 +13,10 @@ use crate::diagnostic::{
     Evidence, FileEntry, FileKind, FileStatus, Finding, Label, Report, Severity,
 };
 use crate::document::{self, Document, Format, Lang};
+use crate::rules::builtin::{self, Builtin};
 use crate::rules::eval::{self, Hit};
 use crate::rules::{CheckKind, Rule, RuleSet};
+use crate::sdk::{self, SdkEntry};
 use crate::source::{SourceFile, Span};
 use crate::suppress;
 use crate::walk::{self, Target};
@@ -285,11 +287,20 @@ pub fn lint(
     let matches = rules.patterns.scan(doc);
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
+    let mut sdks: Option<Vec<SdkEntry>> = None;
     for &(rule, severity) in selected {
-        if rule.check.kind == CheckKind::Builtin || !rule.applies_to(doc.lang) {
+        if !rule.applies_to(doc.lang) {
             continue;
         }
-        let outcome = eval::evaluate(rule, rules, doc, &matches);
+        let outcome = if rule.check.kind == CheckKind::Builtin {
+            if builtin::builtin(&rule.id) != Some(Builtin::Text) {
+                continue;
+            }
+            let sdks = sdks.get_or_insert_with(|| sdk::extract(doc, &rules.taxonomy));
+            builtin::evaluate(rule, rules, doc, sdks)
+        } else {
+            eval::evaluate(rule, rules, doc, &matches)
+        };
         for hit in outcome.hits {
             let mut finding = finding(rule, doc, &hit);
             if let Some(severity) = severity {
@@ -345,6 +356,7 @@ fn fill(template: &str, hit: &Hit, lang: Lang) -> String {
     };
     template
         .replace("{match}", hit.terms.first().map_or("", String::as_str))
+        .replace("{detail}", hit.terms.get(1).map_or("", String::as_str))
         .replace("{terms}", &hit.terms.join(separator))
         .replace(
             "{limit}",

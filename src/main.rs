@@ -259,6 +259,8 @@ fn debug_parse(file: &std::path::Path, lang_arg: LangArg) -> Result<u8, String> 
     let (source, format, _) =
         engine::read_source(file, &display).map_err(|e| format!("error: {display}: {e}\n"))?;
     let doc = document::parse(&source, format, lang(lang_arg));
-    print(&privlint::debug::render_parse(&source, &doc));
+    let rules = rules::load(&[]).map_err(|e| setup_errors(&e.0))?;
+    let sdks = privlint::sdk::extract(&doc, &rules.taxonomy);
+    print(&privlint::debug::render_parse(&source, &doc, &sdks));
     Ok(0)
 }

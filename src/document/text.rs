@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::structure::{heading_style, numbering};
+use super::structure::{heading_style, is_header_cell, numbering, record_key};
 use super::{Comment, MappedText, RawDocument, RawKind, TableOrigin, TextBuilder};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,9 +108,16 @@ pub(crate) fn parse(source: &MappedText) -> RawDocument {
                 i = push_pipe_table(&mut doc, source, &lines, i);
                 continue;
             }
+            LineKind::Text if tab_table_rows(&source.text, &lines, i) >= 2 => {
+                flush(&mut doc, &mut current);
+                i = push_tab_table(&mut doc, source, &lines, i);
+                continue;
+            }
             LineKind::Text => {
                 let numbered = numbering(&line.normalized).is_some();
-                let standalone = heading_style(&line.normalized, false).is_some();
+                // A `key:value` record line ("使用目的:...") is a block of its own.
+                let standalone = heading_style(&line.normalized, false).is_some()
+                    || record_key(&line.normalized).is_some();
                 let previous = i.checked_sub(1).map(|j| &lines[j]);
                 let continues = match (&current, previous) {
                     (Some(p), Some(previous)) if !p.closed && !standalone && !numbered => {
@@ -247,6 +254,77 @@ fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i
         j += 1;
     }
     j
+}
+
+/// Cell ranges of a tab-separated row with at least two cells.
+fn tab_cells(text: &str, range: &Range<usize>) -> Option<Vec<Range<usize>>> {
+    let line = &text[range.clone()];
+    if !line.trim().contains('\t') {
+        return None;
+    }
+    let mut cells = Vec::new();
+    let mut start = 0;
+    for (i, c) in line
+        .char_indices()
+        .chain(std::iter::once((line.len(), '\t')))
+    {
+        if c == '\t' {
+            let cell = &line[start..i];
+            let lead = cell.len() - cell.trim_start().len();
+            let end = start + cell.trim_end().len();
+            cells.push(range.start + (start + lead).min(end)..range.start + end);
+            start = i + 1;
+        }
+    }
+    cells.retain(|c| !c.is_empty());
+    (cells.len() >= 2).then_some(cells)
+}
+
+/// How many consecutive lines from `i` are tab-separated rows with the same number of cells
+/// (a table exported from a spreadsheet or a word processor).
+fn tab_table_rows(text: &str, lines: &[Line], i: usize) -> usize {
+    let Some(first) = tab_cells(text, &lines[i].range) else {
+        return 0;
+    };
+    lines[i..]
+        .iter()
+        .take_while(|l| tab_cells(text, &l.range).is_some_and(|c| c.len() == first.len()))
+        .count()
+}
+
+/// Push the tab-separated table starting at line `i`; its first row is the header when its
+/// cells read like column names. Returns the index of the first line after it.
+fn push_tab_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i: usize) -> usize {
+    let text = &source.text;
+    let rows = tab_table_rows(text, lines, i);
+    let table = doc.new_table(TableOrigin::Markup);
+    let header_row = tab_cells(text, &lines[i].range).is_some_and(|cells| {
+        let headers = cells
+            .iter()
+            .filter(|c| is_header_cell(&quick_normalize(&text[(*c).clone()])))
+            .count();
+        headers * 2 >= cells.len()
+    });
+    for (row, line) in lines[i..i + rows].iter().enumerate() {
+        for (col, cell) in tab_cells(text, &line.range)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            let mut builder = TextBuilder::default();
+            push_line(&mut builder, source, cell);
+            doc.push(
+                RawKind::TableCell {
+                    table,
+                    row,
+                    col,
+                    header: header_row && row == 0,
+                },
+                builder,
+            );
+        }
+    }
+    i + rows
 }
 
 fn flush(doc: &mut RawDocument, current: &mut Option<Pending>) {
@@ -490,6 +568,36 @@ mod tests {
             )
         );
         assert_eq!(cells[6].0, "后文。");
+    }
+
+    #[test]
+    fn tab_separated_tables() {
+        let text =
+            "序号\tSDK名称\t使用目的\n1\t某推送SDK\t消息推送\n2\t某统计SDK\t统计分析\n后文。\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        let cells: Vec<(&str, RawKind)> = doc
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.kind))
+            .collect();
+        assert_eq!(cells.len(), 10);
+        assert_eq!(
+            cells[1],
+            (
+                "SDK名称",
+                RawKind::TableCell {
+                    table: 0,
+                    row: 0,
+                    col: 1,
+                    header: true
+                }
+            )
+        );
+        assert_eq!(cells[4].0, "某推送SDK");
+        assert_eq!(cells[9].0, "后文。");
+        // One line with a tab is not a table.
+        let doc = parse(&MappedText::identity("姓名\t张三\n后文。\n", 0));
+        assert!(doc.blocks.iter().all(|b| b.kind == RawKind::Paragraph));
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //! one-pass matcher (`patterns`), evaluation of each check kind (`eval`), and each rule's own
 //! examples (`testing`).
 
+pub mod builtin;
 pub mod eval;
 mod load;
 mod numbers;
 pub mod patterns;
 pub mod spec;
+pub mod taxonomy;
 pub mod testing;
 
 use regex::Regex;
@@ -99,6 +101,7 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: PatternTable,
     pub lexicon: Lexicon,
+    pub taxonomy: taxonomy::Taxonomy,
 }
 
 impl RuleSet {
