@@ -204,3 +204,25 @@ fn every_property_is_described() {
     }
     walk("privlint.yaml", &schema());
 }
+
+#[test]
+fn readme_example_configuration_is_valid() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let example = readme
+        .split("\n## Configuration\n")
+        .nth(1)
+        .and_then(|section| section.split("```yaml\n").nth(1))
+        .and_then(|block| block.split("```").next())
+        .expect("a YAML example in the README's Configuration section");
+    let errors = schema_errors(&validator(), example);
+    assert!(errors.is_empty(), "{errors:#?}");
+    parse(example).unwrap_or_else(|e| panic!("{e}\n{example}"));
+    // It shows every key the parser reads.
+    let unknown = parse("no_such_key: 1\n").unwrap_err();
+    for key in expected_names(&unknown) {
+        assert!(
+            example.lines().any(|l| l.starts_with(&format!("{key}:"))),
+            "the README example does not show `{key}`"
+        );
+    }
+}

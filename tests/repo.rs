@@ -287,7 +287,10 @@ fn check_sarif(name: &str, text: &str, schema: Option<&jsonschema::Validator>, f
         // The validator is not vacuous: a level SARIF does not know is refused.
         let mut broken = log.clone();
         broken["runs"][0]["results"][0]["level"] = "fatal".into();
-        assert!(!validator.is_valid(&broken), "{name}: the schema checks levels");
+        assert!(
+            !validator.is_valid(&broken),
+            "{name}: the schema checks levels"
+        );
     }
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
