@@ -128,6 +128,59 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::{FileEntry, FileKind, Finding, Label, Severity};
+    use crate::source::{SourceFile, Span};
+
+    fn file(name: &str, status: FileStatus) -> FileEntry {
+        FileEntry {
+            source: SourceFile::from_text(name, "text"),
+            kind: FileKind::Policy,
+            format: None,
+            lang: None,
+            status,
+            note: None,
+        }
+    }
+
+    fn finding(file: usize) -> Finding {
+        Finding {
+            rule: "missing-contact".into(),
+            severity: Severity::Error,
+            message: "no contact".into(),
+            help: None,
+            references: Vec::new(),
+            primary: Label {
+                file,
+                span: Span::new(0, 4),
+                message: None,
+            },
+            related: Vec::new(),
+            section: None,
+            fingerprint: String::new(),
+        }
+    }
+
+    #[test]
+    fn counts_one_case_per_finding_and_per_clean_or_skipped_file() {
+        let report = Report {
+            files: vec![
+                file("clean.md", FileStatus::Checked),
+                file("huge.html", FileStatus::Skipped("too large".into())),
+                file("gaps.md", FileStatus::Checked),
+            ],
+            findings: vec![finding(2), finding(2)],
+            ..Default::default()
+        };
+        let xml = render(&report);
+        assert!(
+            xml.contains(
+                "<testsuites name=\"privlint\" tests=\"4\" failures=\"2\" errors=\"0\" skipped=\"1\">"
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("<skipped message=\"too large\"/>"), "{xml}");
+        assert_eq!(xml.matches("<testcase ").count(), 4);
+    }
 
     #[test]
     fn escapes_what_xml_cannot_carry() {
