@@ -57,10 +57,14 @@ pub struct CheckArgs {
     /// Ignore `privlint-disable` comments in documents.
     #[arg(long)]
     pub no_inline_suppressions: bool,
+    /// Skip files named on the command line that the configuration's `files` globs would not
+    /// check in a directory (for pre-commit and editors, which pass every changed file).
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Accept the findings recorded in this baseline file; only new ones are reported.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Record the current findings in this baseline file.
+    /// Record the current findings in this baseline file (they are accepted in this run too).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
     /// Print the number of findings per rule instead of the findings.

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -136,9 +136,26 @@ impl LoadedConfig {
     }
 }
 
+/// `path` made absolute, with `.` and `..` resolved lexically (`docs/../x.md` is `x.md`), so
+/// that a path given with `..` matches globs and walks up like the plain one.
+pub fn absolute(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The nearest configuration file in `start` or a parent directory.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    let start = std::path::absolute(start).ok()?;
+    let start = absolute(start);
     let mut dir = if start.is_dir() {
         start
     } else {
@@ -229,9 +246,9 @@ impl FileFilter {
         })
     }
 
-    /// The path relative to the root, for matching.
+    /// The path relative to the root, for matching and for fingerprints.
     pub fn relative(&self, path: &Path) -> PathBuf {
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = absolute(path);
         absolute
             .strip_prefix(&self.root)
             .map(Path::to_path_buf)
@@ -251,8 +268,7 @@ impl FileFilter {
 impl Default for FileFilter {
     fn default() -> Self {
         let include: Vec<String> = DEFAULT_INCLUDE.iter().map(|s| (*s).to_string()).collect();
-        let root = std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."));
-        FileFilter::new(root, &include, &[]).expect("default globs compile")
+        FileFilter::new(absolute(Path::new(".")), &include, &[]).expect("default globs compile")
     }
 }
 
@@ -439,8 +455,7 @@ pub fn resolve(
             .include
             .clone()
             .unwrap_or_else(|| DEFAULT_INCLUDE.iter().map(|s| (*s).to_string()).collect());
-        let root = std::path::absolute(config.dir()).unwrap_or_else(|_| config.dir());
-        match FileFilter::new(root, &include, &file.files.exclude) {
+        match FileFilter::new(absolute(&config.dir()), &include, &file.files.exclude) {
             Ok(filter) => settings.filter = filter,
             Err(message) => errors.push(config.error(&[PathSeg::Key("files")], message)),
         }
@@ -479,7 +494,7 @@ pub fn describe(settings: &Settings, rules: &RuleSet) -> String {
             .map_or("none (defaults)".to_string(), |p| p.display().to_string())
     );
     let _ = writeln!(out, "lang: {}", settings.lang.map_or("auto", |l| l.code()));
-    let _ = writeln!(out, "fail_on: {:?}", settings.fail_on);
+    let _ = writeln!(out, "fail_on: {}", settings.fail_on.name());
     let _ = writeln!(out, "root: {}", settings.filter.root.display());
     let _ = writeln!(out, "include: {:?}", settings.filter.include_patterns);
     let _ = writeln!(out, "exclude: {:?}", settings.filter.exclude_patterns);

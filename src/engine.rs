@@ -63,7 +63,7 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings, rules: &RuleSet) -> R
                 e
             }));
     }
-    report.finish();
+    report.finish_with(|source| walk::display(&settings.filter.relative(&source.path)));
     report
 }
 
@@ -247,7 +247,7 @@ fn check_source(
     findings.append(&mut more);
     let mut suppressed = 0;
     if settings.inline_suppressions {
-        let outcome = suppress::apply(findings, &doc, source.text.len(), rules);
+        let outcome = suppress::apply(findings, &doc, source.text.len(), rules, &selected);
         findings = outcome.kept;
         suppressed = outcome.suppressed;
     }

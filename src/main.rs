@@ -4,6 +4,7 @@
 mod cli;
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -115,15 +116,27 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
     };
     let settings =
         config::resolve(loaded.as_ref(), &overrides, &rules).map_err(|e| setup_errors(&e))?;
-    let accepted = match &settings.baseline {
-        Some(path) => Some(baseline::load(path).map_err(|e| setup_errors(&[e]))?),
-        None => None,
+    // Writing a baseline accepts today's findings: the old one is not read (it may not exist yet).
+    let accepted = match (&args.write_baseline, &settings.baseline) {
+        (None, Some(path)) => Some(baseline::load(path).map_err(|e| setup_errors(&[e]))?),
+        _ => None,
     };
-    let mut report = engine::check_paths(&args.paths, &settings, &rules);
-    if let Some(path) = &args.write_baseline {
-        std::fs::write(path, baseline::render(&report))
-            .map_err(|e| format!("error: cannot write the baseline {}: {e}\n", path.display()))?;
-    }
+    let paths: Vec<PathBuf> = if args.force_exclude {
+        let wanted = |p: &PathBuf| p.is_dir() || settings.filter.wants(p);
+        args.paths.iter().filter(|p| wanted(p)).cloned().collect()
+    } else {
+        args.paths.clone()
+    };
+    let mut report = engine::check_paths(&paths, &settings, &rules);
+    let accepted = match &args.write_baseline {
+        Some(path) => {
+            std::fs::write(path, baseline::render(&report)).map_err(|e| {
+                format!("error: cannot write the baseline {}: {e}\n", path.display())
+            })?;
+            Some(baseline::fingerprints(&report))
+        }
+        None => accepted,
+    };
     if let Some(accepted) = &accepted {
         baseline::apply(&mut report, accepted);
     }

@@ -211,5 +211,8 @@ fn debug_parse_shows_structure() {
 fn version_flag() {
     let run = privlint(&["--version"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.starts_with("privlint "));
+    assert_eq!(
+        run.stdout,
+        format!("privlint {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
