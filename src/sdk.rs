@@ -4,6 +4,7 @@
 //! purpose, data scope and privacy-policy link were found, so checks point at what is there
 //! and say what is missing.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -141,16 +142,21 @@ fn says_sdk(text: &str) -> bool {
     regex(&SDK, r"(?i)SDK|插件|plug-?in|软件开发工具包").is_match(text)
 }
 
-/// Section headings and lead-ins that introduce a list of SDKs or embedded services.
-fn sdk_context(doc: &Document, block: usize) -> bool {
+/// Words of headings and lead-ins that introduce a list of SDKs or embedded services.
+fn sdk_heading(text: &str) -> bool {
     static CONTEXT: OnceLock<Regex> = OnceLock::new();
-    let context = regex(
+    regex(
         &CONTEXT,
         r"(?i)SDK|插件|软件开发工具包|第三方(?:服务|代码|合作)|接入的第三方|third[- ]party (?:sdks?|services|partners|providers|code)|service providers|sub-?processors",
-    );
+    )
+    .is_match(text)
+}
+
+/// Whether a block sits under an SDK heading or right after an SDK lead-in.
+fn sdk_context(doc: &Document, block: usize) -> bool {
     let mut section = Some(doc.blocks[block].section);
     while let Some(s) = section {
-        if doc.heading_text(s).is_some_and(|h| context.is_match(h)) {
+        if doc.heading_text(s).is_some_and(sdk_heading) {
             return true;
         }
         section = doc.sections[s].parent;
@@ -158,8 +164,29 @@ fn sdk_context(doc: &Document, block: usize) -> bool {
     // The paragraph or two before a list often say what it lists.
     (block.saturating_sub(2)..block).any(|b| {
         !matches!(doc.blocks[b].kind, BlockKind::TableCell { .. })
-            && context.is_match(&doc.blocks[b].text)
+            && sdk_heading(&doc.blocks[b].text)
     })
+}
+
+/// The blocks of the policy's SDK list: the entries, and the section about SDKs holding
+/// them (entries written in a shape the extractor does not know still sit there).
+pub fn list_region(doc: &Document, entries: &[SdkEntry]) -> HashSet<usize> {
+    let mut region: HashSet<usize> = entries.iter().flat_map(|e| e.blocks.clone()).collect();
+    for entry in entries {
+        let innermost = doc.blocks[entry.name.block].section;
+        let mut section = Some(innermost);
+        let mut about_sdks = None;
+        while let Some(s) = section {
+            if doc.heading_text(s).is_some_and(sdk_heading) {
+                about_sdks = Some(s);
+            }
+            section = doc.sections[s].parent;
+        }
+        if let Some(s) = about_sdks.or((innermost != 0).then_some(innermost)) {
+            region.extend(doc.sections[s].blocks.clone());
+        }
+    }
+    region
 }
 
 /// A legal-entity name: "有限公司", "Inc.", "GmbH".
@@ -205,7 +232,7 @@ pub fn extract(doc: &Document, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
     let mut in_tables = vec![false; doc.blocks.len()];
     for (index, table) in doc.tables.iter().enumerate() {
         let found = match table.origin {
-            TableOrigin::KeyValue => record_entries(doc, index),
+            TableOrigin::KeyValue => record_entries(doc, index, taxonomy),
             TableOrigin::Markup | TableOrigin::Flattened => table_entries(doc, index),
         };
         for entry in &found {
@@ -340,7 +367,7 @@ fn split_record(text: &str) -> Option<(&str, Range<usize>)> {
 }
 
 /// A record run is one entry per row; its name is a name record or the line before it.
-fn record_entries(doc: &Document, index: usize) -> Vec<SdkEntry> {
+fn record_entries(doc: &Document, index: usize, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
     let table = &doc.tables[index];
     let mut entries = Vec::new();
     for row in &table.rows {
@@ -364,7 +391,12 @@ fn record_entries(doc: &Document, index: usize) -> Vec<SdkEntry> {
         let Some(name) = name else {
             continue;
         };
-        if !(keys_say_sdk || says_sdk(name.text(doc)) || sdk_context(doc, first)) {
+        let named = name.text(doc);
+        if !(keys_say_sdk
+            || says_sdk(named)
+            || taxonomy.vendor_in(named).is_some()
+            || sdk_context(doc, first))
+        {
             continue;
         }
         let mut blocks = row.clone();
@@ -450,7 +482,7 @@ fn name_line(doc: &Document, block: usize) -> Option<Field> {
     let name = text.get(start..end)?.trim();
     if let Some((key, value)) = split_record(name) {
         // "第三方SDK名称:某SDK" on its own line before the other records.
-        return (key.ends_with("名称") && !value.is_empty()).then(|| Field {
+        return (role(key) == Role::Name && !value.is_empty()).then(|| Field {
             block,
             range: start + value.start..start + value.end,
         });

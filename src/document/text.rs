@@ -227,10 +227,16 @@ fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i
         return i + 1;
     }
     let table = doc.new_table(TableOrigin::Markup);
-    let push_row = |doc: &mut RawDocument, cells: Vec<Range<usize>>, row: usize| {
-        for (col, cell) in cells.into_iter().enumerate() {
+    // A cell is one or more pieces of lines (a cell whose text wraps onto the next line).
+    let push_row = |doc: &mut RawDocument, cells: Vec<Vec<Range<usize>>>, row: usize| {
+        for (col, pieces) in cells.into_iter().enumerate() {
             let mut builder = TextBuilder::default();
-            push_line(&mut builder, source, cell);
+            for (k, piece) in pieces.into_iter().enumerate() {
+                if k > 0 {
+                    builder.space(piece.start);
+                }
+                push_line(&mut builder, source, piece);
+            }
             doc.push(
                 RawKind::TableCell {
                     table,
@@ -242,18 +248,94 @@ fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i
             );
         }
     };
-    push_row(doc, header, 0);
+    let needed = text[lines[i].range.clone()].matches('|').count();
+    push_row(doc, header.into_iter().map(|c| vec![c]).collect(), 0);
     let mut row = 1;
     let mut j = i + 2;
-    while let Some(line) = lines.get(j) {
-        let Some(cells) = pipe_cells(text, &line.range) else {
-            break;
-        };
+    while let Some((cells, next)) = wrapped_row(text, lines, j, needed) {
         push_row(doc, cells, row);
         row += 1;
-        j += 1;
+        j = next;
     }
     j
+}
+
+/// The row of a pipe table starting at line `j`, joining the lines a wrapped cell continues
+/// on until the row has as many `|` as the header: its cells, and the line after it.
+fn wrapped_row(
+    text: &str,
+    lines: &[Line],
+    j: usize,
+    needed: usize,
+) -> Option<(Vec<Vec<Range<usize>>>, usize)> {
+    let first = lines.get(j)?;
+    let mut pipes = text[first.range.clone()].matches('|').count();
+    if first.kind != LineKind::Text || pipes == 0 {
+        return None;
+    }
+    let mut end = j + 1;
+    while pipes < needed && end < lines.len() && end - j < 8 {
+        let line = &lines[end];
+        let more = text[line.range.clone()].matches('|').count();
+        if line.kind != LineKind::Text || pipes + more > needed {
+            break;
+        }
+        pipes += more;
+        end += 1;
+    }
+    // "… | <https://…> |" then the last cell's text alone on the next line.
+    let last_line = &text[lines[end - 1].range.clone()];
+    if pipes == needed
+        && last_line.trim_end().ends_with('|')
+        && !text[first.range.clone()].trim_start().starts_with('|')
+        && lines
+            .get(end)
+            .is_some_and(|l| l.kind == LineKind::Text && !text[l.range.clone()].contains('|'))
+    {
+        end += 1;
+    }
+    // Split the joined lines at each `|` into cells made of line pieces.
+    let mut cells: Vec<Vec<Range<usize>>> = vec![Vec::new()];
+    for line in &lines[j..end] {
+        let mut start = line.range.start;
+        for (offset, c) in text[line.range.clone()].char_indices() {
+            if c == '|' {
+                let at = line.range.start + offset;
+                cells.last_mut().expect("a cell").push(start..at);
+                cells.push(Vec::new());
+                start = at + 1;
+            }
+        }
+        cells
+            .last_mut()
+            .expect("a cell")
+            .push(start..line.range.end);
+    }
+    let trimmed: Vec<Vec<Range<usize>>> = cells
+        .into_iter()
+        .map(|pieces| {
+            pieces
+                .into_iter()
+                .filter_map(|r| {
+                    let piece = &text[r.clone()];
+                    let lead = piece.len() - piece.trim_start().len();
+                    let end = r.start + piece.trim_end().len();
+                    (r.start + lead < end).then_some(r.start + lead..end)
+                })
+                .collect()
+        })
+        .collect();
+    // Outer pipes leave an empty first and last cell.
+    let mut cells = trimmed;
+    if text[first.range.clone()].trim_start().starts_with('|')
+        && cells.first().is_some_and(Vec::is_empty)
+    {
+        cells.remove(0);
+    }
+    if cells.len() > 1 && cells.last().is_some_and(Vec::is_empty) {
+        cells.pop();
+    }
+    (cells.len() >= 2).then_some((cells, end))
 }
 
 /// Cell ranges of a tab-separated row with at least two cells.
@@ -568,6 +650,31 @@ mod tests {
             )
         );
         assert_eq!(cells[6].0, "后文。");
+    }
+
+    #[test]
+    fn pipe_rows_wrapped_over_lines() {
+        let text = "序号 | SDK名称 | 收集信息 | 公司\n---|---|---|---\n1 | 某推送SDK | 设备信息、\n网络信息 | 某某有限公司\n2 | 某统计SDK | 设备型号 |\n某某数据有限公司\n\n后文。\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        let texts: Vec<&str> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "序号",
+                "SDK名称",
+                "收集信息",
+                "公司",
+                "1",
+                "某推送SDK",
+                "设备信息、网络信息",
+                "某某有限公司",
+                "2",
+                "某统计SDK",
+                "设备型号",
+                "某某数据有限公司",
+                "后文。"
+            ]
+        );
     }
 
     #[test]

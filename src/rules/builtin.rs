@@ -3,7 +3,6 @@
 //! runs the ones that read a policy text: the SDK-list checks over the entries
 //! [`crate::sdk::extract`] finds. Manifest checks live in [`crate::manifest`].
 
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -12,7 +11,7 @@ use super::eval::{Hit, Outcome};
 use super::{Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{Document, Lang};
-use crate::sdk::{Field, SdkEntry, has_url, names_entity};
+use crate::sdk::{Field, SdkEntry, has_url, list_region, names_entity};
 
 /// What a built-in check reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,18 +237,12 @@ fn incomplete(rule: &Rule, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
     hits
 }
 
-/// Vendors named in the text (by their SDK or service) that no SDK entry lists. Mentions of
-/// an app the user is sent to ("跳转至高德地图App") are not embedded SDKs. A policy that
-/// points to an SDK list kept elsewhere and lists none itself cannot be judged.
+/// Vendors named in the text (by their SDK or service) that none of the policy's SDK entries
+/// lists. Mentions of an app the user is sent to ("跳转至高德地图App") are not embedded SDKs.
 fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
-    static ELSEWHERE: OnceLock<Regex> = OnceLock::new();
     static JUMP: OnceLock<Regex> = OnceLock::new();
     static APP_AFTER: OnceLock<Regex> = OnceLock::new();
     static DENIED: OnceLock<Regex> = OnceLock::new();
-    let elsewhere = ELSEWHERE.get_or_init(|| {
-        Regex::new(r"(?i)SDK(?:目录|清单|列表|说明)|第三方(?:信息)?共享清单|共享(?:个人)?信息清单|third[- ]party (?:sdks?|partners?|services?) list|list of (?:third[- ]party )?(?:sdks|partners|service providers)")
-            .expect("elsewhere pattern")
-    });
     let jump = JUMP.get_or_init(|| {
         Regex::new(r"(?:跳转|唤起|调起|打开|前往|下载|安装|关注)(?:至|到)?[^,;。]{0,4}$")
             .expect("jump pattern")
@@ -261,11 +254,16 @@ fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> 
         Regex::new(r"(?:不会|未|没有|不)(?:接入|使用|集成|嵌入|共享|提供)[^,;。]{0,6}$|(?i:\b(?:do|does|will) not (?:use|share|integrate)\b)")
             .expect("denial pattern")
     });
-    if sdks.is_empty() && doc.blocks.iter().any(|b| elsewhere.is_match(&b.text)) {
+    // Without a list of its own there is nothing to compare with: a policy that names SDKs
+    // only in prose is judged by missing-sdk-list.
+    if sdks.is_empty() {
         return Vec::new();
     }
-    let listed_blocks: HashSet<usize> = sdks.iter().flat_map(|e| e.blocks.clone()).collect();
-    let listed: Vec<String> = sdks.iter().map(|e| e.text(doc)).collect();
+    let listed_blocks = list_region(doc, sdks);
+    let listed: Vec<&str> = listed_blocks
+        .iter()
+        .map(|&b| doc.blocks[b].text.as_str())
+        .collect();
     let mut hits = Vec::new();
     for vendor in &set.taxonomy.vendors {
         let Some(names) = vendor.names() else {
