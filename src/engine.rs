@@ -349,7 +349,7 @@ fn finding(rule: &Rule, doc: &Document, hit: &Hit) -> Finding {
 }
 
 /// Fill `{match}`, `{terms}` and `{limit}` in a message.
-fn fill(template: &str, hit: &Hit, lang: Lang) -> String {
+pub(crate) fn fill(template: &str, hit: &Hit, lang: Lang) -> String {
     let separator = match lang {
         Lang::Zh => "、",
         Lang::En => ", ",

@@ -272,6 +272,14 @@ impl RawDocument {
     }
 }
 
+/// A string normalised the way document text is (full-width forms, quotes, spaces next to
+/// Chinese), so it can be looked for in a document.
+pub fn normalize(text: &str) -> String {
+    let mut builder = TextBuilder::default();
+    builder.push_source(text, 0, false);
+    builder.finish().0
+}
+
 /// Parse a decoded file. `lang` overrides language detection.
 pub fn parse(file: &SourceFile, format: Format, lang: Option<Lang>) -> Document {
     let raw = match format {
