@@ -12,7 +12,9 @@ use crate::yaml::{self, Node, PathSeg};
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     Adults,
+    #[serde(rename = "minors_14_to_18")]
     Minors14To18,
+    #[serde(rename = "children_under_14")]
     ChildrenUnder14,
 }
 
