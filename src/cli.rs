@@ -31,9 +31,16 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or directories to check (directories: *.md, *.markdown, *.html, *.htm, *.txt).
+    /// Files or directories to check (directories: *.md, *.markdown, *.html, *.htm, *.txt, and
+    /// the manifests privacy-manifest.yaml and *.privacy.yaml).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// A data-collection manifest to check against the policy named on the command line.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Rule profiles to apply (comma-separated) [default: by document language: cn].
+    #[arg(long, value_delimiter = ',', value_name = "PROFILES")]
+    pub profile: Option<Vec<String>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,

@@ -94,6 +94,12 @@ pub struct ConfigFile {
     /// A baseline file of accepted findings, relative to this file.
     #[serde(default)]
     pub baseline: Option<PathBuf>,
+    /// Rule profiles to apply (default: by document language).
+    #[serde(default)]
+    pub profiles: Option<Vec<String>>,
+    /// Globs of data-collection manifests (default: privacy-manifest.yaml, *.privacy.yaml).
+    #[serde(default)]
+    pub manifests: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -223,27 +229,56 @@ pub struct Overrides {
     pub ignore: Option<Vec<String>>,
     pub no_inline_suppressions: bool,
     pub baseline: Option<PathBuf>,
+    pub profiles: Option<Vec<String>>,
+    /// A manifest to check with the policies named on the command line.
+    pub manifest: Option<PathBuf>,
 }
 
-/// Which files of a walked directory are checked.
+/// Which files of a walked directory are checked, and which of them are manifests.
 #[derive(Clone, Debug)]
 pub struct FileFilter {
     pub root: PathBuf,
     include: GlobSet,
     exclude: GlobSet,
+    manifests: GlobSet,
     pub include_patterns: Vec<String>,
     pub exclude_patterns: Vec<String>,
+    pub manifest_patterns: Vec<String>,
 }
 
 impl FileFilter {
     pub fn new(root: PathBuf, include: &[String], exclude: &[String]) -> Result<Self, String> {
+        let manifests: Vec<String> = crate::manifest::DEFAULT_GLOBS
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
+        FileFilter::with_manifests(root, include, exclude, &manifests)
+    }
+
+    pub fn with_manifests(
+        root: PathBuf,
+        include: &[String],
+        exclude: &[String],
+        manifests: &[String],
+    ) -> Result<Self, String> {
         Ok(FileFilter {
             root,
             include: glob_set(include)?,
             exclude: glob_set(exclude)?,
+            manifests: glob_set(manifests)?,
             include_patterns: include.to_vec(),
             exclude_patterns: exclude.to_vec(),
+            manifest_patterns: manifests.to_vec(),
         })
+    }
+
+    /// Whether a file is a manifest: it matches the manifest globs, or (named on the
+    /// command line) it is a YAML file.
+    pub fn is_manifest(&self, path: &Path, named: bool) -> bool {
+        let yaml = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+        self.manifests.is_match(self.relative(path)) || (named && yaml)
     }
 
     /// The path relative to the root, for matching and for fingerprints.
@@ -257,7 +292,8 @@ impl FileFilter {
 
     pub fn wants(&self, path: &Path) -> bool {
         let relative = self.relative(path);
-        self.include.is_match(&relative) && !self.exclude.is_match(&relative)
+        (self.include.is_match(&relative) || self.manifests.is_match(&relative))
+            && !self.exclude.is_match(&relative)
     }
 
     pub fn excluded(&self, path: &Path) -> bool {
@@ -307,6 +343,10 @@ pub struct Settings {
     pub inline_suppressions: bool,
     pub baseline: Option<PathBuf>,
     pub config: Option<PathBuf>,
+    /// Rule profiles to apply; `None` picks them by document language.
+    pub profiles: Option<Vec<String>>,
+    /// A manifest to check with the policies named on the command line.
+    pub manifest: Option<PathBuf>,
 }
 
 impl Settings {
@@ -322,6 +362,16 @@ impl Settings {
             inline_suppressions: true,
             baseline: None,
             config: None,
+            profiles: None,
+            manifest: None,
+        }
+    }
+
+    /// Whether `rule` applies to a document in `lang` under the selected profiles.
+    pub fn in_profile(&self, rule: &crate::rules::Rule, lang: Lang) -> bool {
+        match &self.profiles {
+            Some(profiles) => rule.in_profiles(profiles),
+            None => rule.in_profiles(crate::rules::default_profiles(lang)),
         }
     }
 
@@ -351,7 +401,9 @@ fn expand(names: &[String], rules: &RuleSet) -> Result<BTreeSet<String>, String>
         let matching: Vec<&str> = rules
             .rules
             .iter()
-            .filter(|r| r.id == *name || r.tags.iter().any(|t| t == name))
+            .filter(|r| {
+                r.id == *name || r.aliases.contains(name) || r.tags.iter().any(|t| t == name)
+            })
             .map(|r| r.id.as_str())
             .collect();
         if matching.is_empty() {
@@ -455,9 +507,27 @@ pub fn resolve(
             .include
             .clone()
             .unwrap_or_else(|| DEFAULT_INCLUDE.iter().map(|s| (*s).to_string()).collect());
-        match FileFilter::new(absolute(&config.dir()), &include, &file.files.exclude) {
+        let manifests = file.manifests.clone().unwrap_or_else(|| {
+            crate::manifest::DEFAULT_GLOBS
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect()
+        });
+        match FileFilter::with_manifests(
+            absolute(&config.dir()),
+            &include,
+            &file.files.exclude,
+            &manifests,
+        ) {
             Ok(filter) => settings.filter = filter,
-            Err(message) => errors.push(config.error(&[PathSeg::Key("files")], message)),
+            Err(message) => {
+                let key = if file.manifests.is_some() && glob_set(&manifests).is_err() {
+                    "manifests"
+                } else {
+                    "files"
+                };
+                errors.push(config.error(&[PathSeg::Key(key)], message));
+            }
         }
         settings.baseline = file
             .baseline
@@ -467,6 +537,27 @@ pub fn resolve(
     if cli.baseline.is_some() {
         settings.baseline = cli.baseline.clone();
     }
+    let profiles = cli
+        .profiles
+        .clone()
+        .or_else(|| file.and_then(|f| f.profiles.clone()));
+    if let Some(profiles) = profiles {
+        let known = rules.profiles();
+        for profile in &profiles {
+            if !known.contains(profile) {
+                let message = format!(
+                    "unknown profile `{profile}`; the loaded rules have profiles: {}",
+                    known.iter().cloned().collect::<Vec<_>>().join(", ")
+                );
+                errors.push(match (config, cli.profiles.is_some()) {
+                    (Some(config), false) => config.error(&[PathSeg::Key("profiles")], message),
+                    _ => command_line_error(message),
+                });
+            }
+        }
+        settings.profiles = Some(profiles);
+    }
+    settings.manifest = cli.manifest.clone();
     settings.inline_suppressions = !cli.no_inline_suppressions;
     if errors.is_empty() {
         Ok(settings)
@@ -498,6 +589,15 @@ pub fn describe(settings: &Settings, rules: &RuleSet) -> String {
     let _ = writeln!(out, "root: {}", settings.filter.root.display());
     let _ = writeln!(out, "include: {:?}", settings.filter.include_patterns);
     let _ = writeln!(out, "exclude: {:?}", settings.filter.exclude_patterns);
+    let _ = writeln!(out, "manifests: {:?}", settings.filter.manifest_patterns);
+    let _ = writeln!(
+        out,
+        "profiles: {}",
+        settings.profiles.as_ref().map_or_else(
+            || "by document language (zh: cn; en: cn)".to_string(),
+            |p| p.join(", ")
+        )
+    );
     let _ = writeln!(out, "inline suppressions: {}", settings.inline_suppressions);
     let _ = writeln!(
         out,

@@ -14,6 +14,7 @@ pub mod document;
 pub mod engine;
 pub mod explain;
 pub mod manifest;
+pub mod pairing;
 pub mod render;
 pub mod rules;
 pub mod sdk;

@@ -113,6 +113,8 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         ignore: args.ignore.clone(),
         no_inline_suppressions: args.no_inline_suppressions,
         baseline: args.baseline.clone(),
+        profiles: args.profile.clone(),
+        manifest: args.manifest.clone(),
     };
     let settings =
         config::resolve(loaded.as_ref(), &overrides, &rules).map_err(|e| setup_errors(&e))?;

@@ -1,6 +1,8 @@
 //! In-document switches: `<!-- privlint-disable RULE -->` ... `<!-- privlint-enable RULE -->`,
 //! `<!-- privlint-disable-next-block RULE -- reason -->` and
-//! `<!-- privlint-disable-file RULE -->` (Markdown, HTML, and comment lines in plain text).
+//! `<!-- privlint-disable-file RULE -->` (Markdown, HTML, and comment lines in plain text);
+//! in YAML manifests the same as `# privlint-...` comment lines, with
+//! `# privlint-disable-next-line RULE` for the line below.
 //! A directive that suppresses nothing is itself a finding (`unused-suppression`), and so is
 //! a malformed one or one naming an unknown rule (`invalid-suppression`). Both are rules like
 //! any other: selection, ignores and severity overrides apply to them.
@@ -49,6 +51,8 @@ type Ran<'a> = [(&'a Rule, Option<Severity>)];
 struct Problems<'a> {
     ran: &'a Ran<'a>,
     lang: Lang,
+    /// The file the directives are in.
+    file: usize,
     findings: Vec<Finding>,
 }
 
@@ -65,7 +69,7 @@ impl Problems<'_> {
             help: Some(rule.help.get(self.lang).to_string()),
             references: rule.references.clone(),
             primary: Label {
-                file: 0,
+                file: self.file,
                 span,
                 message: None,
             },
@@ -81,7 +85,14 @@ impl Problems<'_> {
 }
 
 /// Parse `privlint-...` comments; malformed ones become `invalid-suppression` findings.
-fn parse(comments: &[Comment], rules: &RuleSet, problems: &mut Problems<'_>) -> Vec<Directive> {
+/// `next` is the keyword that covers the next unit (`disable-next-block` in documents,
+/// `disable-next-line` in YAML).
+fn parse(
+    comments: &[Comment],
+    next: &str,
+    rules: &RuleSet,
+    problems: &mut Problems<'_>,
+) -> Vec<Directive> {
     let mut directives = Vec::new();
     for comment in comments {
         let Some(rest) = comment.text.trim().strip_prefix("privlint-") else {
@@ -94,16 +105,16 @@ fn parse(comments: &[Comment], rules: &RuleSet, problems: &mut Problems<'_>) -> 
         let kind = match keyword {
             "disable" => Kind::Disable,
             "enable" => Kind::Enable,
-            "disable-next-block" => Kind::NextBlock,
             "disable-file" => Kind::File,
+            keyword if keyword == next => Kind::NextBlock,
             other => {
                 let message = if problems.zh() {
                     format!(
-                        "未知的指令 `privlint-{other}`：应为 disable、enable、disable-next-block 或 disable-file"
+                        "未知的指令 `privlint-{other}`：应为 disable、enable、{next} 或 disable-file"
                     )
                 } else {
                     format!(
-                        "unknown directive `privlint-{other}`; use disable, enable, disable-next-block or disable-file"
+                        "unknown directive `privlint-{other}`; use disable, enable, {next} or disable-file"
                     )
                 };
                 problems.push(INVALID, comment.span, message);
@@ -148,9 +159,10 @@ fn parse(comments: &[Comment], rules: &RuleSet, problems: &mut Problems<'_>) -> 
     directives
 }
 
-/// The region each switch covers in `doc` (a file `len` bytes long): a `disable` lasts until
-/// the next `enable` of the same rule, or the end of the file.
-fn place(directives: &mut [Directive], doc: &Document, len: usize) {
+/// The region each switch covers in a file `len` bytes long: a `disable` lasts until the next
+/// `enable` of the same rule, or the end of the file; `next_unit` gives the unit after a
+/// position (the next block, the next line).
+fn place(directives: &mut [Directive], next_unit: &dyn Fn(usize) -> Span, len: usize) {
     let enables: Vec<(usize, Vec<String>)> = directives
         .iter()
         .filter(|d| d.kind == Kind::Enable)
@@ -176,11 +188,7 @@ fn place(directives: &mut [Directive], doc: &Document, len: usize) {
                         .unwrap_or(len);
                     Span::new(after, end)
                 }
-                Kind::NextBlock => doc
-                    .blocks
-                    .iter()
-                    .find(|b| b.span.start >= after)
-                    .map_or(Span::default(), |b| b.span),
+                Kind::NextBlock => next_unit(after),
             };
         }
     }
@@ -196,53 +204,130 @@ pub fn apply(
     rules: &RuleSet,
     ran: &Ran<'_>,
 ) -> Outcome {
-    let mut problems = Problems {
-        ran,
-        lang: doc.lang,
-        findings: Vec::new(),
-    };
-    let mut directives = parse(&doc.comments, rules, &mut problems);
-    place(&mut directives, doc, len);
-    let mut outcome = Outcome::default();
-    for finding in findings {
-        let at = finding.primary.span.start;
-        let covering = directives
-            .iter_mut()
-            .filter(|d| d.kind != Kind::Enable)
-            .flat_map(|d| {
-                let whole_file = d.kind == Kind::File;
-                d.switches.iter_mut().map(move |s| (s, whole_file))
-            })
-            .find(|(s, whole_file)| {
-                s.rule == finding.rule && s.region.start <= at && (at < s.region.end || *whole_file)
-            });
-        match covering {
-            Some((switch, _)) => {
-                switch.used = true;
-                outcome.suppressed += 1;
-            }
-            None => outcome.kept.push(finding),
-        }
-    }
-    // An enable only closes a disable; it is never "unused" on its own.
-    for directive in directives.iter().filter(|d| d.kind != Kind::Enable) {
-        let unused: Vec<&str> = directive
-            .switches
+    let next_block = |after: usize| {
+        doc.blocks
             .iter()
-            .filter(|s| !s.used && ran.iter().any(|(r, _)| r.id == s.rule))
-            .map(|s| s.rule.as_str())
-            .collect();
-        if !unused.is_empty() {
-            let message = if problems.zh() {
-                format!("该屏蔽指令未屏蔽任何问题（{}）", unused.join("、"))
-            } else {
-                format!("this directive suppresses nothing ({})", unused.join(", "))
-            };
-            problems.push(UNUSED, directive.span, message);
+            .find(|b| b.span.start >= after)
+            .map_or(Span::default(), |b| b.span)
+    };
+    let switches = Switches {
+        comments: &doc.comments,
+        next: "disable-next-block",
+        next_unit: &next_block,
+        len,
+        lang: doc.lang,
+        file: 0,
+    };
+    switches.apply(findings, rules, ran)
+}
+
+/// The same for a YAML manifest (file `file` of the report): `# privlint-...` comment lines.
+pub fn apply_yaml(
+    findings: Vec<Finding>,
+    text: &str,
+    file: usize,
+    lang: Lang,
+    rules: &RuleSet,
+    ran: &Ran<'_>,
+) -> Outcome {
+    let mut comments = Vec::new();
+    let mut lines: Vec<Span> = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let trimmed = content.trim_start();
+        let span = Span::new(start, start + content.len());
+        if let Some(comment) = trimmed.strip_prefix('#') {
+            comments.push(Comment {
+                span,
+                text: comment.trim().to_string(),
+            });
+        } else if !trimmed.is_empty() {
+            lines.push(span);
         }
+        start += line.len();
     }
-    outcome.kept.extend(problems.findings);
-    outcome
+    let next_line = |after: usize| {
+        lines
+            .iter()
+            .find(|l| l.start >= after)
+            .copied()
+            .unwrap_or_default()
+    };
+    let switches = Switches {
+        comments: &comments,
+        next: "disable-next-line",
+        next_unit: &next_line,
+        len: text.len(),
+        lang,
+        file,
+    };
+    switches.apply(findings, rules, ran)
+}
+
+/// The directives of one file and how to place them.
+struct Switches<'a> {
+    comments: &'a [Comment],
+    next: &'static str,
+    next_unit: &'a dyn Fn(usize) -> Span,
+    len: usize,
+    lang: Lang,
+    file: usize,
+}
+
+impl Switches<'_> {
+    fn apply(&self, findings: Vec<Finding>, rules: &RuleSet, ran: &Ran<'_>) -> Outcome {
+        let mut problems = Problems {
+            ran,
+            lang: self.lang,
+            file: self.file,
+            findings: Vec::new(),
+        };
+        let mut directives = parse(self.comments, self.next, rules, &mut problems);
+        place(&mut directives, self.next_unit, self.len);
+        let mut outcome = Outcome::default();
+        for finding in findings {
+            let at = finding.primary.span.start;
+            let covering = directives
+                .iter_mut()
+                .filter(|d| d.kind != Kind::Enable)
+                .flat_map(|d| {
+                    let whole_file = d.kind == Kind::File;
+                    d.switches.iter_mut().map(move |s| (s, whole_file))
+                })
+                .find(|(s, whole_file)| {
+                    s.rule == finding.rule
+                        && s.region.start <= at
+                        && (at < s.region.end || *whole_file)
+                });
+            match covering {
+                Some((switch, _)) => {
+                    switch.used = true;
+                    outcome.suppressed += 1;
+                }
+                None => outcome.kept.push(finding),
+            }
+        }
+        // An enable only closes a disable; it is never "unused" on its own.
+        for directive in directives.iter().filter(|d| d.kind != Kind::Enable) {
+            let unused: Vec<&str> = directive
+                .switches
+                .iter()
+                .filter(|s| !s.used && ran.iter().any(|(r, _)| r.id == s.rule))
+                .map(|s| s.rule.as_str())
+                .collect();
+            if !unused.is_empty() {
+                let message = if problems.zh() {
+                    format!("该屏蔽指令未屏蔽任何问题（{}）", unused.join("、"))
+                } else {
+                    format!("this directive suppresses nothing ({})", unused.join(", "))
+                };
+                problems.push(UNUSED, directive.span, message);
+            }
+        }
+        outcome.kept.extend(problems.findings);
+        outcome
+    }
 }
 
 #[cfg(test)]

@@ -368,6 +368,10 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
     let taxonomy = &out.run.rules.taxonomy;
     let doc = policy.doc;
     let heading = Regex::new(r"(?i)权限|permission").expect("heading pattern");
+    let access = Regex::new(
+        r"(?i)权限|授权|读取|访问|获取|调用|申请|开启|允许|使用您的|\bpermissions?\b|\baccess\b|\ballow\b|\buse your\b",
+    )
+    .expect("access pattern");
     for (i, permission) in manifest.spec.permissions.iter().enumerate() {
         let known = taxonomy.permission(&permission.name);
         let raw = permission.name.to_lowercase();
@@ -375,9 +379,15 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
             .blocks
             .iter()
             .any(|b| b.text.to_lowercase().contains(&raw));
-        let by_word = known
-            .and_then(|p| p.words(doc.lang))
-            .is_some_and(|re| doc.blocks.iter().any(|b| re.is_match(&b.text)));
+        // "联系人" alone may be a contact person; with "权限" or "读取" it is the permission.
+        let by_word = known.and_then(|p| p.words(doc.lang)).is_some_and(|re| {
+            doc.blocks.iter().any(|b| {
+                b.sentences.iter().any(|s| {
+                    let sentence = &b.text[s.clone()];
+                    re.is_match(sentence) && access.is_match(sentence)
+                })
+            })
+        });
         let by_data = permission.data.iter().any(|reference| {
             manifest
                 .spec

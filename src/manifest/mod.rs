@@ -41,6 +41,25 @@ pub const CHECKS: &[&str] = &[
     POLICY_SDK_NOT_DECLARED,
 ];
 
+/// Every rule a manifest's checks report: its own, and text rules it reports or raises.
+pub const REPORTS: &[&str] = &[
+    DATA_WITHOUT_PURPOSE,
+    SENSITIVE_WITHOUT_PURPOSE,
+    SENSITIVE_WITHOUT_CONSENT,
+    PERMISSION_WITHOUT_PURPOSE,
+    UNRESOLVED_REFERENCE,
+    UNDISCLOSED_DATA,
+    UNDISCLOSED_SDK,
+    UNDISCLOSED_PERMISSION,
+    SDK_SCOPE_MISMATCH,
+    POLICY_SDK_NOT_DECLARED,
+    crate::rules::builtin::SDK_MISSING_SCOPE,
+    crate::rules::builtin::SDK_ENTRY_INCOMPLETE,
+    "missing-sdk-list",
+    "missing-minor-protection",
+    "missing-cross-border-statement",
+];
+
 /// File names that are manifests when a directory is walked.
 pub const DEFAULT_GLOBS: &[&str] = &[
     "**/privacy-manifest.yaml",
@@ -98,8 +117,34 @@ pub fn escalate(
     );
 }
 
+/// A finding that the manifest names a policy file that does not exist.
+pub fn unresolved(
+    manifest: &Manifest,
+    run: &Run<'_>,
+    lang: Lang,
+    span: Span,
+    named: String,
+) -> Option<Finding> {
+    let detail = match lang {
+        Lang::Zh => "app.policy 指向的文件不存在",
+        Lang::En => "the file named by app.policy does not exist",
+    };
+    let out = Out {
+        run,
+        lang,
+        manifest,
+    };
+    out.finding(
+        UNRESOLVED_REFERENCE,
+        run.file,
+        span,
+        vec![named, detail.to_string()],
+        None,
+    )
+}
+
 /// The language of a manifest without a policy, from its names and purposes.
-fn language(manifest: &Manifest) -> Lang {
+pub fn language(manifest: &Manifest) -> Lang {
     let spec = &manifest.spec;
     let texts = spec
         .data

@@ -425,6 +425,8 @@ impl Compiler<'_> {
             severity: spec.severity,
             langs: spec.langs,
             tags: spec.tags,
+            aliases: spec.aliases,
+            profiles: spec.profiles,
             references: spec.references,
             message: spec.message,
             help: spec.help,
@@ -531,6 +533,43 @@ impl Compiler<'_> {
                         format!("no {key} example in {}", lang.code()),
                         Some("every declared language needs valid and invalid examples"),
                     );
+                }
+            }
+        }
+        let reads_manifests = builtin(&spec.id) == Some(Builtin::Manifest);
+        let may_read_manifests = crate::manifest::REPORTS.contains(&spec.id.as_str());
+        for (key, list) in [
+            ("valid", &spec.examples.valid),
+            ("invalid", &spec.examples.invalid),
+        ] {
+            for (i, example) in list.iter().enumerate() {
+                let at = [
+                    PathSeg::Key("examples"),
+                    PathSeg::Key(key),
+                    PathSeg::Index(i),
+                ];
+                match &example.manifest {
+                    Some(_) if !may_read_manifests => self.fail(
+                        &at,
+                        "only rules that manifests report have `manifest:` examples",
+                        None,
+                    ),
+                    Some(text) => {
+                        if let Err(error) = crate::manifest::Manifest::parse(text) {
+                            self.fail(
+                                &at,
+                                format!("the example manifest does not load: {}", error.message),
+                                None,
+                            );
+                        }
+                    }
+                    None if reads_manifests => {
+                        self.fail(&at, "a manifest rule's examples have a `manifest:`", None)
+                    }
+                    None if example.text.trim().is_empty() => {
+                        self.fail(&at, "the example has no `text:`", None)
+                    }
+                    None => {}
                 }
             }
         }
