@@ -27,6 +27,19 @@ pub enum Command {
     /// Show what privlint sees.
     #[command(subcommand)]
     Debug(DebugCommand),
+    /// Print the JSON Schema of a file privlint reads (for editors and yaml-language-server).
+    Schema {
+        #[arg(value_enum)]
+        of: SchemaArg,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SchemaArg {
+    /// The data-collection manifest (privacy-manifest.yaml).
+    Manifest,
+    /// The configuration file (privlint.yaml).
+    Config,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,9 @@ use crate::yaml::{self, PathSeg};
 
 pub const CONFIG_NAMES: [&str; 2] = ["privlint.yaml", ".privlint.yaml"];
 
+/// The JSON Schema of the configuration file (`privlint schema config`).
+pub const JSON_SCHEMA: &str = include_str!("../schemas/privlint-config.schema.json");
+
 /// Policy documents checked when walking a directory.
 pub const DEFAULT_INCLUDE: &[&str] = &[
     "**/*.md",

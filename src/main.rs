@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, ColorArg, Command, DebugCommand, FailOnArg, FormatArg, LangArg, Setup};
+use cli::{Cli, ColorArg, Command, DebugCommand, FailOnArg, FormatArg, LangArg, SchemaArg, Setup};
 use privlint::config::{self, FailOnSetting, LangSetting, LoadedConfig, Overrides};
 use privlint::diagnostic::SetupError;
 use privlint::document::{self, Lang};
@@ -29,6 +29,13 @@ fn main() -> ExitCode {
         Command::TestRules(args) => test_rules(args),
         Command::Debug(DebugCommand::Parse { file, lang }) => debug_parse(&file, lang),
         Command::Debug(DebugCommand::Config { path, setup }) => debug_config(&path, &setup),
+        Command::Schema { of } => {
+            print(match of {
+                SchemaArg::Manifest => privlint::manifest::JSON_SCHEMA,
+                SchemaArg::Config => config::JSON_SCHEMA,
+            });
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

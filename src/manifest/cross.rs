@@ -29,6 +29,7 @@ pub(super) fn run(out: &Out<'_>, policy: &Policy<'_>) -> Vec<Finding> {
     data(out, policy, &mut findings);
     sdks(out, policy, &mut findings);
     permissions(out, policy, &mut findings);
+    abroad(out, policy, &mut findings);
     findings
 }
 
@@ -433,6 +434,65 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
     }
 }
 
+/// The manifest sends data abroad but the policy has no provision for it (PIPL Art. 39:
+/// recipient, purpose, the way to exercise rights abroad). A policy that says nothing at
+/// all about storage is left to the text rule, which `escalate` raises.
+fn abroad(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
+    let Some(declared) = foreign_declaration(out.manifest) else {
+        return;
+    };
+    let doc = policy.doc;
+    let provision = Regex::new(
+        r"(?i)跨境|出境|境外|海外|国外|全球范围|(?:所在|使用)[^。；]{0,20}(?:国家|地区)[^。；]{0,15}(?:之外|以外)|以外的国家|其他国家|international|cross-border|abroad|overseas|outside (?:of )?(?:the |your )?(?:country|EEA|EU|European|United Kingdom|UK|China|jurisdiction)|other countries|third countries|standard contractual clauses",
+    )
+    .expect("provision pattern");
+    let denial = Regex::new(
+        r"(?i)不(?:会|得)?[^。；]{0,8}(?:传输|提供|转移|传送)[^。；]{0,6}(?:至|到|给)?(?:境外|海外|国外)|不(?:会|得)?[^。；]{0,6}(?:向|至|到|往)(?:境外|海外|国外)[^。；]{0,8}(?:传输|提供|转移|传送)|(?:will not|won't|never|do not|don't) (?:be )?transfer",
+    )
+    .expect("denial pattern");
+    let provides = doc.blocks.iter().any(|b| {
+        b.sentences.iter().any(|s| {
+            let sentence = &b.text[s.clone()];
+            provision.is_match(sentence) && !denial.is_match(sentence)
+        })
+    });
+    if provides {
+        return;
+    }
+    let storage =
+        Regex::new(r"(?i)存储|存放|保存|储存|境内|stor(?:e|ed|age)|located|hosted|transfer")
+            .expect("heading pattern");
+    let Some(mut finding) = out.finding(
+        MISSING_CROSS_BORDER,
+        policy.file,
+        policy_anchor(policy, &storage, String::new()).span,
+        Vec::new(),
+        Some(Severity::Error),
+    ) else {
+        return;
+    };
+    finding.primary.message = Some(if out.zh() {
+        "隐私政策说明存储地点之处".to_string()
+    } else {
+        "where the policy says where data is stored".to_string()
+    });
+    finding.message = if out.zh() {
+        "清单声明个人信息会向境外提供或存储于境外，但隐私政策没有相应的出境说明".to_string()
+    } else {
+        "The manifest sends personal information abroad, but the policy does not provide for the transfer".to_string()
+    };
+    finding.related.push(Label {
+        file: out.run.file,
+        span: declared,
+        message: Some(if out.zh() {
+            "清单声明的境外地区".to_string()
+        } else {
+            "the region outside mainland China the manifest declares".to_string()
+        }),
+    });
+    findings.push(finding);
+}
+
 /// Whether a region code is outside mainland China (for PIPL, Hong Kong and Macao are too).
 fn foreign(region: &str) -> bool {
     let region = region.trim().to_ascii_uppercase();
@@ -498,10 +558,26 @@ pub(super) fn escalate(
             ])
         });
     let abroad = foreign_declaration(manifest);
-    for finding in findings
-        .iter_mut()
-        .filter(|f| f.primary.file == policy_file)
-    {
+    // The text rule and the cross-check found the same gap: keep the text finding, with
+    // the cross-check's label into the manifest and the higher severity.
+    for rule in [MISSING_SDK_LIST, MISSING_CROSS_BORDER] {
+        let from_manifest = |f: &Finding| f.related.iter().any(|l| l.file == manifest_file);
+        let text = findings
+            .iter()
+            .position(|f| f.rule == rule && f.primary.file == policy_file && !from_manifest(f));
+        let cross = findings
+            .iter()
+            .position(|f| f.rule == rule && from_manifest(f));
+        if let (Some(text), Some(cross)) = (text, cross) {
+            let merged = findings.remove(cross);
+            let text = if cross < text { text - 1 } else { text };
+            findings[text].related.extend(merged.related);
+            findings[text].severity = findings[text].severity.max(merged.severity);
+        }
+    }
+    for finding in findings.iter_mut().filter(|f| {
+        f.primary.file == policy_file && !f.related.iter().any(|l| l.file == manifest_file)
+    }) {
         let declared = match finding.rule.as_str() {
             MISSING_MINOR_PROTECTION => children.map(|span| {
                 let text = if zh {
@@ -529,18 +605,6 @@ pub(super) fn escalate(
                 message: Some(text.to_string()),
             });
         }
-    }
-    // The text rule and the cross-check both found no SDK list: keep one finding.
-    let text_list = findings.iter().position(|f| {
-        f.rule == MISSING_SDK_LIST && f.related.is_empty() && f.primary.file == policy_file
-    });
-    let cross_list = findings.iter().position(|f| {
-        f.rule == MISSING_SDK_LIST && f.related.iter().any(|l| l.file == manifest_file)
-    });
-    if let (Some(text), Some(cross)) = (text_list, cross_list) {
-        let related = findings[cross].related.clone();
-        findings[text].related.extend(related);
-        findings.remove(cross);
     }
 }
 

@@ -41,6 +41,9 @@ pub const CHECKS: &[&str] = &[
     POLICY_SDK_NOT_DECLARED,
 ];
 
+/// The JSON Schema of the manifest format (`privlint schema manifest`).
+pub const JSON_SCHEMA: &str = include_str!("../../schemas/privacy-manifest.schema.json");
+
 /// Every rule a manifest's checks report: its own, and text rules it reports or raises.
 pub const REPORTS: &[&str] = &[
     DATA_WITHOUT_PURPOSE,
