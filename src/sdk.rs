@@ -8,9 +8,12 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::document::{BlockKind, Document, Lang, TableOrigin};
+use crate::rules::patterns::fold_ascii_case;
 use crate::rules::taxonomy::Taxonomy;
 
 /// A piece of a block's text.
@@ -425,14 +428,55 @@ struct InlineField {
     value: Field,
 }
 
+/// The keys of `key:value` fields.
+const FIELD_KEY: &str = r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提供方|开发者|所属公司|公司名称|公司全称|运营方)|(?:使用)?(?:目的|用途)|使用场景|功能|(?:收集|采集|获取|共享|使用)(?:的)?(?:个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段)|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|[^:,;。\s]{0,6}?(?:隐私(?:权)?政策|官网)(?:链接|网址)?|链接|网址|\bSDK name|\bvendor|\bprovider|\bdeveloper|\bpurposes?|\bdata (?:collected|types?)|\binformation collected|\bpermissions|\bprivacy policy";
+
+/// The literals every field key ends with, or `None` when they cannot be listed. The key
+/// pattern's `\b` keeps the regex engine off its fast automaton on non-ASCII text, and a key
+/// counts only before a colon: a block where no colon follows one of these is not searched.
+fn field_key_ends() -> Option<&'static AhoCorasick> {
+    static ENDS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    ENDS.get_or_init(|| {
+        let hir = regex_syntax::parse(FIELD_KEY).expect("built-in SDK pattern");
+        let ends = Extractor::new()
+            .kind(ExtractKind::Suffix)
+            .limit_total(KEY_ENDS_LIMIT)
+            .extract(&fold_ascii_case(&hir));
+        let literals = ends.literals()?;
+        if literals.iter().any(|l| l.as_bytes().is_empty()) {
+            return None;
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(literals.iter().map(|l| l.as_bytes()))
+            .expect("SDK key ends");
+        Some(automaton)
+    })
+    .as_ref()
+}
+
+/// Room for every combination of the key pattern's words (a few hundred).
+const KEY_ENDS_LIMIT: usize = 1000;
+
+/// Whether a field key may end right before a colon in `text` (no key is missed).
+fn may_have_fields(text: &str) -> bool {
+    if !text.contains(':') {
+        return false;
+    }
+    field_key_ends().is_none_or(|ends| {
+        ends.find_overlapping_iter(text)
+            .any(|end| text.as_bytes()[end.end()..].starts_with(b":"))
+    })
+}
+
 /// The `key:value` fields of a block, in order.
 fn inline_fields(doc: &Document, block: usize) -> Vec<InlineField> {
     static KEY: OnceLock<Regex> = OnceLock::new();
-    let key = regex(
-        &KEY,
-        r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提供方|开发者|所属公司|公司名称|公司全称|运营方)|(?:使用)?(?:目的|用途)|使用场景|功能|(?:收集|采集|获取|共享|使用)(?:的)?(?:个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段)|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|[^:,;。\s]{0,6}?(?:隐私(?:权)?政策|官网)(?:链接|网址)?|链接|网址|\bSDK name|\bvendor|\bprovider|\bdeveloper|\bpurposes?|\bdata (?:collected|types?)|\binformation collected|\bpermissions|\bprivacy policy",
-    );
+    let key = regex(&KEY, FIELD_KEY);
     let text = &doc.blocks[block].text;
+    if !may_have_fields(text) {
+        return Vec::new();
+    }
     let keys: Vec<Range<usize>> = key
         .find_iter(text)
         .filter(|m| text[m.end()..].starts_with(':'))
@@ -686,6 +730,30 @@ mod tests {
     use super::*;
     use crate::document::{Format, parse};
     use crate::source::SourceFile;
+
+    #[test]
+    fn field_prefilter_keeps_every_key() {
+        assert!(
+            field_key_ends().is_some(),
+            "the key pattern's ends can be listed"
+        );
+        for text in [
+            "SDK名称:友盟",
+            "使用目的:统计",
+            "第三方隐私政策链接:https://example.com",
+            "某某公司隐私政策:https://example.com",
+            "Vendor: Example Inc.",
+            "Data collected: device ID",
+        ] {
+            assert!(may_have_fields(text), "{text}");
+            let source = SourceFile::from_text("policy", text);
+            let doc = parse(&source, Format::Text, None);
+            assert!(!inline_fields(&doc, 0).is_empty(), "{text}");
+        }
+        // A colon after anything but a key, or no colon at all.
+        assert!(!may_have_fields("我们收集的信息如下:设备标识符"));
+        assert!(!may_have_fields("SDK名称 友盟"));
+    }
 
     fn entries(text: &str, format: Format) -> Vec<(String, [Option<String>; 4], Layout)> {
         let rules = crate::rules::load(&[]).expect("built-in rules load");

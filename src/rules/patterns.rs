@@ -831,7 +831,7 @@ const LITERAL_LEN: usize = 9;
 /// `hir` with the ASCII case variants in its small classes merged (`[Bb]` reads `b`), for
 /// literal extraction only: the automaton ignores ASCII case, and a case-insensitive word
 /// would otherwise expand to one literal per combination of cases.
-fn fold_ascii_case(hir: &Hir) -> Hir {
+pub(crate) fn fold_ascii_case(hir: &Hir) -> Hir {
     match hir.kind() {
         HirKind::Class(Class::Unicode(class)) => {
             let chars: Vec<char> = class
