@@ -160,6 +160,10 @@ fn precheck(target: &Target, settings: &Settings) -> Result<(), Result<String, S
         return Err(Err(problem.clone()));
     }
     let size = match std::fs::metadata(&target.path) {
+        // A pipe or a device could block the run or never end.
+        Ok(meta) if !meta.is_file() => {
+            return Err(Err("not a regular file; it was not read".to_string()));
+        }
         Ok(meta) => meta.len(),
         Err(e) => return Err(Err(format!("cannot read the file: {e}"))),
     };

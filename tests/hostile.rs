@@ -1,0 +1,543 @@
+//! Hostile input: files and paths that must not crash privlint, hang it, or cost the other
+//! files their findings. Every input is generated in a temporary folder at test time. Each
+//! case is checked next to a policy with known findings, which must come out unchanged, and
+//! alone, for its exit code: 0 when nothing at or above `--fail-on` was found (a skipped
+//! file included), 1 when a file could not be checked (a `parse-error` finding) or has
+//! findings, 2 for a setup error (a bad rule or configuration file).
+//!
+//! The full-size cases (a 50 MB policy, a 3 MB line) are `#[ignore]`d because the test
+//! binary is unoptimised; the suite runs the same shapes at a size that proves the point
+//! (linear time, no panic). Run them with `cargo test --release --test hostile -- --ignored`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+const COMPANION: &str = "fixtures/docs/zh-gaps.txt";
+
+struct Run {
+    code: i32,
+    report: Value,
+    stderr: String,
+}
+
+fn privlint(args: &[&std::ffi::OsStr]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .arg("check")
+        .arg("--format")
+        .arg("json")
+        .arg("--isolated")
+        .args(args)
+        .output()
+        .expect("privlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        report: serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The findings reported for the file shown as `path`: rule and byte range.
+fn findings_of(report: &Value, path: &str) -> Vec<(String, u64, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["location"]["path"] == path)
+        .map(|f| {
+            let location = &f["location"];
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                location["start"]["offset"].as_u64().unwrap(),
+                location["end"]["offset"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn companion_text() -> &'static [u8] {
+    static TEXT: OnceLock<Vec<u8>> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COMPANION)).unwrap()
+    })
+}
+
+/// The companion's findings when it is checked alone.
+fn companion_findings() -> &'static [(String, u64, u64)] {
+    static FINDINGS: OnceLock<Vec<(String, u64, u64)>> = OnceLock::new();
+    FINDINGS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("companion.txt");
+        std::fs::write(&path, companion_text()).unwrap();
+        let run = privlint(&[path.as_os_str()]);
+        let findings = findings_of(&run.report, &shown(&path));
+        assert!(!findings.is_empty());
+        findings
+    })
+}
+
+fn shown(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// The report entry of the file shown as `path`.
+fn file_entry<'a>(report: &'a Value, path: &str) -> &'a Value {
+    report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} is reported: {report}"))
+}
+
+/// The messages of the findings about the file shown as `path`.
+fn messages(report: &Value, path: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["location"]["path"] == path)
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// What must hold for a hostile file.
+enum Expect {
+    /// Checked like any policy (decoded, parsed); the exit code depends on its findings.
+    Checked,
+    /// Not checked: a `parse-error` finding whose message contains this; exit code 1.
+    Failed(&'static str),
+    /// Skipped with a reason containing this; exit code 0.
+    Skipped(&'static str),
+}
+
+/// Check `hostile` (a path inside `dir`, or outside it when it is named) next to the
+/// companion policy and alone.
+fn check_hostile(dir: &Path, hostile: &Path, expect: Expect) -> Run {
+    let companion = dir.join("companion.txt");
+    std::fs::write(&companion, companion_text()).unwrap();
+    let together = privlint(&[hostile.as_os_str(), companion.as_os_str()]);
+    assert!(
+        together.code == 1,
+        "exit {} (the companion has findings): {}",
+        together.code,
+        together.stderr
+    );
+    assert_eq!(
+        findings_of(&together.report, &shown(&companion)),
+        companion_findings(),
+        "the companion's findings are intact"
+    );
+    let alone = privlint(&[hostile.as_os_str()]);
+    let shown_hostile = shown(hostile);
+    let entry = file_entry(&alone.report, &shown_hostile);
+    let messages = messages(&alone.report, &shown_hostile);
+    assert!(
+        !messages.iter().any(|m| m.contains("internal error")),
+        "{messages:?}"
+    );
+    match expect {
+        Expect::Checked => {
+            assert_eq!(entry["status"], "checked", "{entry}");
+            let has_errors = alone.report["summary"]["errors"].as_u64().unwrap() > 0;
+            assert_eq!(alone.code, i32::from(has_errors), "{}", alone.stderr);
+        }
+        Expect::Failed(why) => {
+            assert_eq!(entry["status"], "failed", "{entry}");
+            assert!(messages.iter().any(|m| m.contains(why)), "{messages:?}");
+            assert_eq!(alone.code, 1);
+        }
+        Expect::Skipped(why) => {
+            assert_eq!(entry["status"], "skipped", "{entry}");
+            assert!(entry["reason"].as_str().unwrap().contains(why), "{entry}");
+            assert_eq!(alone.code, 0);
+        }
+    }
+    alone
+}
+
+/// A policy-like text of at least `size` bytes, with sentences that rules look at.
+fn big_policy(size: usize, line_break: bool) -> Vec<u8> {
+    let paragraph =
+        "我们会收集您的手机号码、设备信息和位置信息，用于提供服务。如您不同意，可以拒绝。";
+    let mut text = String::from("# 隐私政策\n\n");
+    while text.len() < size {
+        text.push_str(paragraph);
+        text.push_str(if line_break { "\n\n" } else { " " });
+    }
+    text.into_bytes()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn binary_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let path = write(dir.path(), "binary.md", &bytes);
+    check_hostile(dir.path(), &path, Expect::Failed("binary"));
+}
+
+#[test]
+fn empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "empty.md", b"");
+    check_hostile(dir.path(), &path, Expect::Failed("no text"));
+}
+
+#[test]
+fn invalid_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = companion_text().to_vec();
+    bytes.splice(10..10, [0xFF, 0xC3, 0x28, 0xE2, 0x82]);
+    let path = write(dir.path(), "invalid.txt", &bytes);
+    check_hostile(dir.path(), &path, Expect::Checked);
+}
+
+fn utf16(text: &[u8], big_endian: bool, bom: bool) -> Vec<u8> {
+    let text = std::str::from_utf8(text).unwrap();
+    let mut bytes = Vec::new();
+    if bom {
+        bytes.extend(if big_endian {
+            [0xFE, 0xFF]
+        } else {
+            [0xFF, 0xFE]
+        });
+    }
+    for unit in text.encode_utf16() {
+        bytes.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    bytes
+}
+
+/// A re-encoded copy of the companion gives the same rules' findings (offsets differ).
+fn same_rules_as_companion(run: &Run, path: &Path) {
+    let rules = |findings: &[(String, u64, u64)]| -> Vec<String> {
+        findings.iter().map(|f| f.0.clone()).collect()
+    };
+    assert_eq!(
+        rules(&findings_of(&run.report, &shown(path))),
+        rules(companion_findings())
+    );
+}
+
+#[test]
+fn utf16_with_and_without_bom() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, big_endian, bom, encoding) in [
+        ("le-bom.txt", false, true, "utf-16le"),
+        ("be-bom.txt", true, true, "utf-16be"),
+        ("le.txt", false, false, "utf-16le"),
+        ("be.txt", true, false, "utf-16be"),
+    ] {
+        let path = write(dir.path(), name, &utf16(companion_text(), big_endian, bom));
+        let run = check_hostile(dir.path(), &path, Expect::Checked);
+        assert_eq!(file_entry(&run.report, &shown(&path))["encoding"], encoding);
+        same_rules_as_companion(&run, &path);
+    }
+}
+
+#[test]
+fn gb18030() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::str::from_utf8(companion_text()).unwrap();
+    let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+    let path = write(dir.path(), "gb.txt", &bytes);
+    let run = check_hostile(dir.path(), &path, Expect::Checked);
+    assert_eq!(
+        file_entry(&run.report, &shown(&path))["encoding"],
+        "gb18030"
+    );
+    same_rules_as_companion(&run, &path);
+}
+
+#[test]
+fn nul_bytes_in_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = companion_text().to_vec();
+    bytes.splice(20..20, [0, 0, 0]);
+    let path = write(dir.path(), "nul.txt", &bytes);
+    check_hostile(dir.path(), &path, Expect::Failed("NUL byte"));
+}
+
+fn large_policy(size: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "large.md", &big_policy(size, true));
+    check_hostile(dir.path(), &path, Expect::Checked);
+}
+
+fn single_line(size: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "line.txt", &big_policy(size, false));
+    check_hostile(dir.path(), &path, Expect::Checked);
+}
+
+#[test]
+fn large_policy_scaled_down() {
+    large_policy(1 << 20);
+}
+
+#[test]
+#[ignore = "50 MB: run in release with --ignored"]
+fn large_policy_50_mb() {
+    large_policy(50 << 20);
+}
+
+#[test]
+fn single_long_line_scaled_down() {
+    single_line(512 << 10);
+}
+
+#[test]
+#[ignore = "3 MB on one line: run in release with --ignored"]
+fn single_line_3_mb() {
+    single_line(3 << 20);
+}
+
+#[test]
+fn over_the_size_limit_is_skipped_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.txt");
+    // Sparse: the size is what counts, and it is refused before reading.
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(65 << 20)
+        .unwrap();
+    check_hostile(dir.path(), &path, Expect::Skipped("MiB limit"));
+}
+
+#[test]
+fn deeply_nested_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    text.push_str(&"> ".repeat(5000));
+    text.push_str("我们收集您的个人信息。\n\n");
+    text.push_str(&"- ".repeat(5000));
+    text.push_str("item\n\n");
+    text.push_str(&"*".repeat(5000));
+    text.push_str("emphasis");
+    text.push_str(&"*".repeat(5000));
+    text.push_str("\n\n");
+    text.push_str(&"[".repeat(5000));
+    text.push_str("\n\n");
+    let path = write(dir.path(), "nested.md", text.as_bytes());
+    check_hostile(dir.path(), &path, Expect::Checked);
+}
+
+#[test]
+fn unclosed_html_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("<html><body><p>隐私政策</p>");
+    for i in 0..30_000 {
+        text.push_str(["<div>", "<span>", "<table><tr><td>", "<ul><li>", "<b>"][i % 5]);
+    }
+    text.push_str("我们收集您的个人信息。");
+    let path = write(dir.path(), "tags.html", text.as_bytes());
+    check_hostile(dir.path(), &path, Expect::Checked);
+}
+
+/// A manifest in a folder of its own (unpaired), checked next to the companion.
+fn hostile_manifest(yaml: &str, why: &'static str) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("app");
+    std::fs::create_dir(&folder).unwrap();
+    let path = write(&folder, "privacy-manifest.yaml", yaml.as_bytes());
+    let run = check_hostile(dir.path(), &path, Expect::Failed(why));
+    assert_eq!(file_entry(&run.report, &shown(&path))["kind"], "manifest");
+}
+
+fn alias_bomb() -> String {
+    let mut yaml = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..30 {
+        let prev = format!("*a{}", i - 1);
+        yaml.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+    }
+    yaml
+}
+
+/// 20,000 levels of flow nesting under `key`.
+fn deep_yaml(key: &str) -> String {
+    format!("{key}: {}x{}\n", "[".repeat(20_000), "]".repeat(20_000))
+}
+
+/// Block nesting: its size grows with the square of the depth, so 2,000 levels (2 MB).
+fn deep_block_yaml() -> String {
+    let mut yaml = String::new();
+    for depth in 0..2_000 {
+        yaml.push_str(&" ".repeat(depth));
+        yaml.push_str("k:\n");
+    }
+    yaml
+}
+
+#[test]
+fn yaml_alias_bomb_manifest() {
+    hostile_manifest(&alias_bomb(), "aliases");
+}
+
+#[test]
+fn yaml_deep_nesting_manifest() {
+    hostile_manifest(&deep_yaml("app"), "nest");
+    hostile_manifest(&deep_block_yaml(), "nest");
+}
+
+#[test]
+fn broken_yaml_manifest() {
+    hostile_manifest("app:\n  name: [unclosed\n  policy: \"x\n", "");
+}
+
+/// A hostile rule file is a setup error: exit 2 with a message naming the problem.
+fn hostile_rule_file(yaml: &str, why: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "rule.yaml", yaml.as_bytes());
+    let policy = write(dir.path(), "companion.txt", companion_text());
+    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args(["check", "--isolated", "--rules"])
+        .arg(dir.path())
+        .arg(&policy)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(why), "{stderr}");
+}
+
+#[test]
+fn yaml_bombs_in_rule_files() {
+    hostile_rule_file(&alias_bomb(), "aliases");
+    // Refused as the wrong type before the depth matters: no recursion, a clear message.
+    hostile_rule_file(&deep_yaml("id"), "invalid type");
+    hostile_rule_file("id: [broken\n", "rule.yaml");
+}
+
+#[test]
+fn enormous_user_regex_is_refused() {
+    let rule = r###"id: huge-pattern
+title: {en: A pattern too large to compile, zh: 无法编译的巨大模式}
+severity: warning
+langs: [en]
+references: ["none"]
+message: {en: m, zh: 消息}
+help: {en: h, zh: 帮助}
+description: "## What it checks\nNothing.\n## Why it matters\nIt tests the size limit."
+check:
+  kind: forbid
+  patterns:
+    en: ['\w{1000}\w{1000}\w{1000}']
+examples:
+  valid: [{lang: en, text: "ok"}]
+  invalid: [{lang: en, text: "x", expect: ["x"]}]
+"###;
+    hostile_rule_file(rule, "size limit");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::os::unix::fs::symlink(root.join("loop-b.md"), root.join("loop-a.md")).unwrap();
+    std::os::unix::fs::symlink(root.join("loop-a.md"), root.join("loop-b.md")).unwrap();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::os::unix::fs::symlink(root, root.join("sub/up")).unwrap();
+    // Named: reported as unreadable. Walked: links are not followed.
+    check_hostile(
+        root,
+        &root.join("loop-a.md"),
+        Expect::Failed("symbolic links"),
+    );
+    let companion = root.join("companion.txt");
+    let walked = privlint(&[root.as_os_str()]);
+    assert_eq!(walked.code, 1);
+    assert_eq!(
+        findings_of(&walked.report, &shown(&companion)),
+        companion_findings()
+    );
+    assert_eq!(walked.report["files"].as_array().unwrap().len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "secret.md", companion_text());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&path).is_ok() {
+        // Running as root: permissions do not stop reading, so the file is checked.
+        check_hostile(dir.path(), &path, Expect::Checked);
+    } else {
+        check_hostile(dir.path(), &path, Expect::Failed("cannot read"));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipe.md");
+    let made = Command::new("mkfifo").arg(&path).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return;
+    }
+    check_hostile(dir.path(), &path, Expect::Failed("not a regular file"));
+}
+
+#[test]
+fn nonexistent_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.md");
+    check_hostile(dir.path(), &path, Expect::Failed("No such file"));
+}
+
+#[cfg(unix)]
+#[test]
+fn file_name_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"policy-\xff\xfe.md");
+    let path = dir.path().join(name);
+    std::fs::write(&path, companion_text()).unwrap();
+    let run = check_hostile(dir.path(), &path, Expect::Checked);
+    assert!(shown(&path).contains('\u{FFFD}'));
+    assert_eq!(
+        findings_of(&run.report, &shown(&path)),
+        companion_findings(),
+        "checked like the same text under a plain name"
+    );
+}
+
+#[test]
+fn ten_thousand_small_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many");
+    std::fs::create_dir(&many).unwrap();
+    for i in 0..10_000 {
+        std::fs::write(
+            many.join(format!("p{i:05}.txt")),
+            format!("第{i}条:我们收集您的手机号码。"),
+        )
+        .unwrap();
+    }
+    let companion = write(dir.path(), "companion.txt", companion_text());
+    let run = privlint(&[many.as_os_str(), companion.as_os_str()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let files = run.report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 10_001);
+    assert!(files.iter().all(|f| f["status"] == "checked"));
+    assert_eq!(
+        findings_of(&run.report, &shown(&companion)),
+        companion_findings()
+    );
+}
