@@ -277,20 +277,30 @@ impl Ctx<'_> {
         let Some(then) = &check.then else {
             return Outcome::default();
         };
-        let voids: Vec<Match> = check
+        // Sorted, so that each match is compared with the voids of its own block only.
+        let mut voids: Vec<(usize, usize, usize)> = check
             .void
             .as_ref()
-            .map(|g| self.all(g).into_iter().map(|(_, m)| m).collect())
+            .map(|g| {
+                self.all(g)
+                    .into_iter()
+                    .map(|(_, v)| (v.block, v.start, v.end))
+                    .collect()
+            })
             .unwrap_or_default();
+        voids.sort_unstable();
+        let voided = |m: &Match| {
+            let first = voids.partition_point(|v| v.0 < m.block);
+            voids[first..]
+                .iter()
+                .take_while(|v| v.0 == m.block && v.1 < m.end)
+                .any(|v| m.start < v.2)
+        };
         let thens: Vec<Match> = self
             .live(then)
             .into_iter()
             .map(|(_, m)| m)
-            .filter(|m| {
-                !voids
-                    .iter()
-                    .any(|v| v.block == m.block && v.start < m.end && m.start < v.end)
-            })
+            .filter(|m| !voided(m))
             .collect();
         let then_units: HashSet<Unit> = thens.iter().map(|m| self.unit(m, scope)).collect();
         let then_sentences: HashSet<(usize, usize)> =
