@@ -186,7 +186,7 @@ fn rule_explains_itself() {
     }
     let all = privlint(&["rule", "--all"]);
     assert_eq!(all.code, 0);
-    assert_eq!(all.stdout.matches("\n## What it checks").count(), 20);
+    assert_eq!(all.stdout.matches("\n## What it checks").count(), 32);
 }
 
 #[test]
