@@ -87,6 +87,15 @@ pub fn load(path: &Path) -> Result<BTreeSet<String>, SetupError> {
     Ok(file.findings.into_iter().map(|e| e.fingerprint).collect())
 }
 
+/// The fingerprints of every finding of `report`: what a baseline written now accepts.
+pub fn fingerprints(report: &Report) -> BTreeSet<String> {
+    report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect()
+}
+
 /// Remove the findings the baseline accepts, counting them.
 pub fn apply(report: &mut Report, accepted: &BTreeSet<String>) {
     let before = report.findings.len();

@@ -27,13 +27,33 @@ pub enum Command {
     /// Show what privlint sees.
     #[command(subcommand)]
     Debug(DebugCommand),
+    /// Print the JSON Schema of a file privlint reads (for editors and yaml-language-server).
+    Schema {
+        #[arg(value_enum)]
+        of: SchemaArg,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SchemaArg {
+    /// The data-collection manifest (privacy-manifest.yaml).
+    Manifest,
+    /// The configuration file (privlint.yaml).
+    Config,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or directories to check (directories: *.md, *.markdown, *.html, *.htm, *.txt).
+    /// Files or directories to check (directories: *.md, *.markdown, *.html, *.htm, *.txt, and
+    /// the manifests privacy-manifest.yaml and *.privacy.yaml).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// A data-collection manifest to check against the policy named on the command line.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Rule profiles to apply (comma-separated) [default: by document language: cn].
+    #[arg(long, value_delimiter = ',', value_name = "PROFILES")]
+    pub profile: Option<Vec<String>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
@@ -57,10 +77,14 @@ pub struct CheckArgs {
     /// Ignore `privlint-disable` comments in documents.
     #[arg(long)]
     pub no_inline_suppressions: bool,
+    /// Skip files named on the command line that the configuration's `files` globs would not
+    /// check in a directory (for pre-commit and editors, which pass every changed file).
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Accept the findings recorded in this baseline file; only new ones are reported.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Record the current findings in this baseline file.
+    /// Record the current findings in this baseline file (they are accepted in this run too).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
     /// Print the number of findings per rule instead of the findings.

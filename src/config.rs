@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -16,6 +16,9 @@ use crate::source::Span;
 use crate::yaml::{self, PathSeg};
 
 pub const CONFIG_NAMES: [&str; 2] = ["privlint.yaml", ".privlint.yaml"];
+
+/// The JSON Schema of the configuration file (`privlint schema config`).
+pub const JSON_SCHEMA: &str = include_str!("../schemas/privlint-config.schema.json");
 
 /// Policy documents checked when walking a directory.
 pub const DEFAULT_INCLUDE: &[&str] = &[
@@ -94,6 +97,12 @@ pub struct ConfigFile {
     /// A baseline file of accepted findings, relative to this file.
     #[serde(default)]
     pub baseline: Option<PathBuf>,
+    /// Rule profiles to apply (default: by document language).
+    #[serde(default)]
+    pub profiles: Option<Vec<String>>,
+    /// Globs of data-collection manifests (default: privacy-manifest.yaml, *.privacy.yaml).
+    #[serde(default)]
+    pub manifests: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -136,9 +145,26 @@ impl LoadedConfig {
     }
 }
 
+/// `path` made absolute, with `.` and `..` resolved lexically (`docs/../x.md` is `x.md`), so
+/// that a path given with `..` matches globs and walks up like the plain one.
+pub fn absolute(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The nearest configuration file in `start` or a parent directory.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    let start = std::path::absolute(start).ok()?;
+    let start = absolute(start);
     let mut dir = if start.is_dir() {
         start
     } else {
@@ -206,32 +232,61 @@ pub struct Overrides {
     pub ignore: Option<Vec<String>>,
     pub no_inline_suppressions: bool,
     pub baseline: Option<PathBuf>,
+    pub profiles: Option<Vec<String>>,
+    /// A manifest to check with the policies named on the command line.
+    pub manifest: Option<PathBuf>,
 }
 
-/// Which files of a walked directory are checked.
+/// Which files of a walked directory are checked, and which of them are manifests.
 #[derive(Clone, Debug)]
 pub struct FileFilter {
     pub root: PathBuf,
     include: GlobSet,
     exclude: GlobSet,
+    manifests: GlobSet,
     pub include_patterns: Vec<String>,
     pub exclude_patterns: Vec<String>,
+    pub manifest_patterns: Vec<String>,
 }
 
 impl FileFilter {
     pub fn new(root: PathBuf, include: &[String], exclude: &[String]) -> Result<Self, String> {
+        let manifests: Vec<String> = crate::manifest::DEFAULT_GLOBS
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
+        FileFilter::with_manifests(root, include, exclude, &manifests)
+    }
+
+    pub fn with_manifests(
+        root: PathBuf,
+        include: &[String],
+        exclude: &[String],
+        manifests: &[String],
+    ) -> Result<Self, String> {
         Ok(FileFilter {
             root,
             include: glob_set(include)?,
             exclude: glob_set(exclude)?,
+            manifests: glob_set(manifests)?,
             include_patterns: include.to_vec(),
             exclude_patterns: exclude.to_vec(),
+            manifest_patterns: manifests.to_vec(),
         })
     }
 
-    /// The path relative to the root, for matching.
+    /// Whether a file is a manifest: it matches the manifest globs, or (named on the
+    /// command line) it is a YAML file.
+    pub fn is_manifest(&self, path: &Path, named: bool) -> bool {
+        let yaml = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+        self.manifests.is_match(self.relative(path)) || (named && yaml)
+    }
+
+    /// The path relative to the root, for matching and for fingerprints.
     pub fn relative(&self, path: &Path) -> PathBuf {
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = absolute(path);
         absolute
             .strip_prefix(&self.root)
             .map(Path::to_path_buf)
@@ -240,7 +295,8 @@ impl FileFilter {
 
     pub fn wants(&self, path: &Path) -> bool {
         let relative = self.relative(path);
-        self.include.is_match(&relative) && !self.exclude.is_match(&relative)
+        (self.include.is_match(&relative) || self.manifests.is_match(&relative))
+            && !self.exclude.is_match(&relative)
     }
 
     pub fn excluded(&self, path: &Path) -> bool {
@@ -251,8 +307,7 @@ impl FileFilter {
 impl Default for FileFilter {
     fn default() -> Self {
         let include: Vec<String> = DEFAULT_INCLUDE.iter().map(|s| (*s).to_string()).collect();
-        let root = std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."));
-        FileFilter::new(root, &include, &[]).expect("default globs compile")
+        FileFilter::new(absolute(Path::new(".")), &include, &[]).expect("default globs compile")
     }
 }
 
@@ -291,6 +346,10 @@ pub struct Settings {
     pub inline_suppressions: bool,
     pub baseline: Option<PathBuf>,
     pub config: Option<PathBuf>,
+    /// Rule profiles to apply; `None` picks them by document language.
+    pub profiles: Option<Vec<String>>,
+    /// A manifest to check with the policies named on the command line.
+    pub manifest: Option<PathBuf>,
 }
 
 impl Settings {
@@ -306,6 +365,16 @@ impl Settings {
             inline_suppressions: true,
             baseline: None,
             config: None,
+            profiles: None,
+            manifest: None,
+        }
+    }
+
+    /// Whether `rule` applies to a document in `lang` under the selected profiles.
+    pub fn in_profile(&self, rule: &crate::rules::Rule, lang: Lang) -> bool {
+        match &self.profiles {
+            Some(profiles) => rule.in_profiles(profiles),
+            None => rule.in_profiles(crate::rules::default_profiles(lang)),
         }
     }
 
@@ -335,7 +404,9 @@ fn expand(names: &[String], rules: &RuleSet) -> Result<BTreeSet<String>, String>
         let matching: Vec<&str> = rules
             .rules
             .iter()
-            .filter(|r| r.id == *name || r.tags.iter().any(|t| t == name))
+            .filter(|r| {
+                r.id == *name || r.aliases.contains(name) || r.tags.iter().any(|t| t == name)
+            })
             .map(|r| r.id.as_str())
             .collect();
         if matching.is_empty() {
@@ -439,10 +510,27 @@ pub fn resolve(
             .include
             .clone()
             .unwrap_or_else(|| DEFAULT_INCLUDE.iter().map(|s| (*s).to_string()).collect());
-        let root = std::path::absolute(config.dir()).unwrap_or_else(|_| config.dir());
-        match FileFilter::new(root, &include, &file.files.exclude) {
+        let manifests = file.manifests.clone().unwrap_or_else(|| {
+            crate::manifest::DEFAULT_GLOBS
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect()
+        });
+        match FileFilter::with_manifests(
+            absolute(&config.dir()),
+            &include,
+            &file.files.exclude,
+            &manifests,
+        ) {
             Ok(filter) => settings.filter = filter,
-            Err(message) => errors.push(config.error(&[PathSeg::Key("files")], message)),
+            Err(message) => {
+                let key = if file.manifests.is_some() && glob_set(&manifests).is_err() {
+                    "manifests"
+                } else {
+                    "files"
+                };
+                errors.push(config.error(&[PathSeg::Key(key)], message));
+            }
         }
         settings.baseline = file
             .baseline
@@ -452,6 +540,27 @@ pub fn resolve(
     if cli.baseline.is_some() {
         settings.baseline = cli.baseline.clone();
     }
+    let profiles = cli
+        .profiles
+        .clone()
+        .or_else(|| file.and_then(|f| f.profiles.clone()));
+    if let Some(profiles) = profiles {
+        let known = rules.profiles();
+        for profile in &profiles {
+            if !known.contains(profile) {
+                let message = format!(
+                    "unknown profile `{profile}`; the loaded rules have profiles: {}",
+                    known.iter().cloned().collect::<Vec<_>>().join(", ")
+                );
+                errors.push(match (config, cli.profiles.is_some()) {
+                    (Some(config), false) => config.error(&[PathSeg::Key("profiles")], message),
+                    _ => command_line_error(message),
+                });
+            }
+        }
+        settings.profiles = Some(profiles);
+    }
+    settings.manifest = cli.manifest.clone();
     settings.inline_suppressions = !cli.no_inline_suppressions;
     if errors.is_empty() {
         Ok(settings)
@@ -479,10 +588,19 @@ pub fn describe(settings: &Settings, rules: &RuleSet) -> String {
             .map_or("none (defaults)".to_string(), |p| p.display().to_string())
     );
     let _ = writeln!(out, "lang: {}", settings.lang.map_or("auto", |l| l.code()));
-    let _ = writeln!(out, "fail_on: {:?}", settings.fail_on);
+    let _ = writeln!(out, "fail_on: {}", settings.fail_on.name());
     let _ = writeln!(out, "root: {}", settings.filter.root.display());
     let _ = writeln!(out, "include: {:?}", settings.filter.include_patterns);
     let _ = writeln!(out, "exclude: {:?}", settings.filter.exclude_patterns);
+    let _ = writeln!(out, "manifests: {:?}", settings.filter.manifest_patterns);
+    let _ = writeln!(
+        out,
+        "profiles: {}",
+        settings.profiles.as_ref().map_or_else(
+            || "by document language (zh: cn; en: cn)".to_string(),
+            |p| p.join(", ")
+        )
+    );
     let _ = writeln!(out, "inline suppressions: {}", settings.inline_suppressions);
     let _ = writeln!(
         out,

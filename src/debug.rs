@@ -3,9 +3,10 @@
 use std::fmt::Write;
 
 use crate::document::{BlockKind, Document};
+use crate::sdk::{Field, SdkEntry};
 use crate::source::{SourceFile, Span};
 
-pub fn render_parse(file: &SourceFile, doc: &Document) -> String {
+pub fn render_parse(file: &SourceFile, doc: &Document, sdks: &[SdkEntry]) -> String {
     let mut out = String::new();
     let pos = |span: Span| {
         let (a, b) = (file.position(span.start), file.position(span.end));
@@ -57,6 +58,28 @@ pub fn render_parse(file: &SourceFile, doc: &Document) -> String {
             for row in &table.rows {
                 let cells: Vec<&str> = row.iter().map(|&b| doc.blocks[b].text.as_str()).collect();
                 let _ = writeln!(out, "    | {} |", cells.join(" | "));
+            }
+        }
+    }
+    if !sdks.is_empty() {
+        let _ = writeln!(out, "\nsdk entries:");
+        for entry in sdks {
+            let _ = writeln!(
+                out,
+                "  {} ({}) {}",
+                entry.name.text(doc),
+                entry.layout.name(),
+                pos(doc.blocks[entry.name.block].source_span(entry.name.range.clone()))
+            );
+            let parts: [(&str, &Option<Field>); 4] = [
+                ("vendor", &entry.vendor),
+                ("purpose", &entry.purpose),
+                ("scope", &entry.scope),
+                ("link", &entry.link),
+            ];
+            for (label, field) in parts {
+                let shown = field.as_ref().map_or("-", |f| f.text(doc));
+                let _ = writeln!(out, "    {label}: {shown}");
             }
         }
     }

@@ -38,7 +38,7 @@ impl Decoded {
 ///
 /// Checkpoints are taken at the start (after any byte-order mark) and after every malformed
 /// sequence; between checkpoints the original length is the re-encoded length of the text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OriginalOffsets {
     encoding: &'static Encoding,
     checkpoints: Vec<(usize, usize)>,

@@ -47,6 +47,16 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// The name as written in the configuration and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Info => "info",
+            FailOn::Never => "never",
+        }
+    }
+
     fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Error => Some(Severity::Error),
@@ -164,8 +174,15 @@ impl Report {
             .is_some_and(|t| self.findings.iter().any(|f| f.severity >= t))
     }
 
-    /// Sort findings and evidence by file, position and rule, and fingerprint the findings.
+    /// Sort findings and evidence by file, position and rule, and fingerprint the findings
+    /// with each file's display path.
     pub fn finish(&mut self) {
+        self.finish_with(|source| source.display.clone());
+    }
+
+    /// Like `finish`, with the path that identifies a file in fingerprints: it must not
+    /// depend on the directory privlint runs in, or baselines stop matching.
+    pub fn finish_with(&mut self, identity: impl Fn(&SourceFile) -> String) {
         self.findings.sort_by(|a, b| {
             (
                 a.primary.file,
@@ -197,7 +214,7 @@ impl Report {
                 .collect();
             let base = fnv1a(&[
                 finding.rule.as_bytes(),
-                source.display.as_bytes(),
+                identity(source).as_bytes(),
                 text.as_bytes(),
                 finding.section.as_deref().unwrap_or("").as_bytes(),
             ]);

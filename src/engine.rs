@@ -13,16 +13,22 @@ use crate::diagnostic::{
     Evidence, FileEntry, FileKind, FileStatus, Finding, Label, Report, Severity,
 };
 use crate::document::{self, Document, Format, Lang};
+use crate::manifest::{self, Manifest};
+use crate::pairing::{self, LoadedManifest, Unit, Unpaired};
+use crate::rules::builtin::{self, Builtin};
 use crate::rules::eval::{self, Hit};
 use crate::rules::{CheckKind, Rule, RuleSet};
+use crate::sdk::{self, SdkEntry};
 use crate::source::{SourceFile, Span};
 use crate::suppress;
 use crate::walk::{self, Target};
+use crate::yaml::PathSeg;
 
 /// The id of the built-in rule that reports unreadable or empty input.
 pub const PARSE_ERROR: &str = "parse-error";
 
-/// What checking one file produced, before file indices are assigned.
+/// What checking one file produced. Labels use file indices local to the file's unit (the
+/// policy is 0, its manifests follow); merging renumbers them.
 struct FileResult {
     entry: FileEntry,
     findings: Vec<Finding>,
@@ -30,123 +36,368 @@ struct FileResult {
     suppressed: usize,
 }
 
-/// Check every policy found under `paths` with `rules`.
+impl FileResult {
+    fn failed(source: SourceFile, kind: FileKind, finding: Finding) -> Self {
+        FileResult {
+            entry: FileEntry {
+                source,
+                kind,
+                format: None,
+                lang: None,
+                status: FileStatus::Failed,
+                note: None,
+            },
+            findings: vec![finding],
+            evidence: Vec::new(),
+            suppressed: 0,
+        }
+    }
+}
+
+/// Check every policy and manifest found under `paths` with `rules`.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings, rules: &RuleSet) -> Report {
-    let targets = walk::collect(paths, &settings.filter);
-    let results: Vec<FileResult> = targets
+    let mut targets = walk::collect(paths, &settings.filter);
+    if let Some(manifest) = &settings.manifest
+        && !targets.iter().any(|t| t.path == *manifest)
+    {
+        targets.extend(walk::collect(
+            std::slice::from_ref(manifest),
+            &settings.filter,
+        ));
+    }
+    let units = pairing::units(
+        targets,
+        settings.manifest.as_deref(),
+        &settings.filter,
+        |target| load_manifest(target, settings),
+    );
+    let results: Vec<Vec<FileResult>> = units
         .par_iter()
-        .map(|target| {
+        .map(|unit| {
             // A bug on one file must not lose the findings of the others.
-            std::panic::catch_unwind(AssertUnwindSafe(|| check_target(target, settings, rules)))
-                .unwrap_or_else(|panic| internal_error(target, rules, &panic))
+            std::panic::catch_unwind(AssertUnwindSafe(|| check_unit(unit, settings, rules)))
+                .unwrap_or_else(|panic| internal_error(unit, rules, &panic))
         })
         .collect();
     let mut report = Report::default();
-    for (index, result) in results.into_iter().enumerate() {
-        report.files.push(result.entry);
-        report.suppressed += result.suppressed;
-        report
-            .findings
-            .extend(result.findings.into_iter().map(|mut f| {
-                f.primary.file = index;
-                for label in &mut f.related {
-                    label.file = index;
-                }
-                f
-            }));
-        report
-            .evidence
-            .extend(result.evidence.into_iter().map(|mut e| {
-                e.location.file = index;
-                e
-            }));
+    for unit in results {
+        let offset = report.files.len();
+        for result in unit {
+            report.files.push(result.entry);
+            report.suppressed += result.suppressed;
+            report
+                .findings
+                .extend(result.findings.into_iter().map(|mut f| {
+                    f.primary.file += offset;
+                    for label in &mut f.related {
+                        label.file += offset;
+                    }
+                    f
+                }));
+            report
+                .evidence
+                .extend(result.evidence.into_iter().map(|mut e| {
+                    e.location.file += offset;
+                    e
+                }));
+        }
     }
-    report.finish();
+    report.finish_with(|source| walk::display(&settings.filter.relative(&source.path)));
     report
 }
 
 fn internal_error(
-    target: &Target,
+    unit: &Unit,
     rules: &RuleSet,
     panic: &(dyn std::any::Any + Send),
-) -> FileResult {
+) -> Vec<FileResult> {
     let detail = panic
         .downcast_ref::<String>()
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
-    let entry = FileEntry {
-        source: SourceFile::from_text(&target.display, ""),
-        kind: FileKind::Policy,
-        format: None,
-        lang: None,
-        status: FileStatus::Failed,
-        note: None,
+    let targets: Vec<(&Target, FileKind)> = match unit {
+        Unit::Policy { target, manifests } => std::iter::once((target, FileKind::Policy))
+            .chain(manifests.iter().map(|m| (&m.target, FileKind::Manifest)))
+            .collect(),
+        Unit::Manifest(loaded) => vec![(&loaded.target, FileKind::Manifest)],
     };
-    let finding = parse_error(
-        rules,
-        &entry.source,
-        Span::default(),
-        format!("internal error while checking this file (please report it): {detail}"),
-    );
-    FileResult {
-        entry,
-        findings: vec![finding],
-        evidence: Vec::new(),
-        suppressed: 0,
-    }
+    targets
+        .into_iter()
+        .map(|(target, kind)| {
+            let source = SourceFile::from_text(&target.display, "");
+            let finding = parse_error(
+                rules,
+                &source,
+                Span::default(),
+                format!("internal error while checking this file (please report it): {detail}"),
+            );
+            FileResult::failed(source, kind, finding)
+        })
+        .collect()
 }
 
-fn check_target(target: &Target, settings: &Settings, rules: &RuleSet) -> FileResult {
-    let empty = |status: FileStatus| FileEntry {
-        source: SourceFile::from_text(&target.display, ""),
-        kind: FileKind::Policy,
-        format: None,
-        lang: None,
-        status,
-        note: None,
-    };
-    let fail = |detail: String| {
-        let entry = empty(FileStatus::Failed);
-        let finding = parse_error(rules, &entry.source, Span::default(), detail);
-        FileResult {
-            entry,
-            findings: vec![finding],
-            evidence: Vec::new(),
-            suppressed: 0,
-        }
-    };
+/// The rules that run on a file: selected, not ignored for its path, in the profiles that
+/// apply to its language.
+fn rules_for<'r>(
+    path: &Path,
+    lang: Lang,
+    settings: &Settings,
+    rules: &'r RuleSet,
+) -> Vec<(&'r Rule, Option<Severity>)> {
+    let ignored = settings.ignored_for(path);
+    rules
+        .rules
+        .iter()
+        .filter(|r| !ignored.contains(&r.id) && settings.in_profile(r, lang))
+        .filter_map(|r| settings.rules.get(&r.id).map(|severity| (r, *severity)))
+        .collect()
+}
+
+/// Why a file cannot be read at all, or that it is too large; `Ok` when it can be read.
+fn precheck(target: &Target, settings: &Settings) -> Result<(), Result<String, String>> {
     if let Some(problem) = &target.problem {
-        return fail(problem.clone());
+        return Err(Err(problem.clone()));
     }
     let size = match std::fs::metadata(&target.path) {
         Ok(meta) => meta.len(),
-        Err(e) => return fail(format!("cannot read the file: {e}")),
+        Err(e) => return Err(Err(format!("cannot read the file: {e}"))),
     };
     if size > settings.max_file_size {
-        return FileResult {
-            entry: empty(FileStatus::Skipped(format!(
-                "larger than the {} MiB limit ({} bytes)",
-                settings.max_file_size >> 20,
-                size
-            ))),
-            findings: Vec::new(),
-            evidence: Vec::new(),
-            suppressed: 0,
+        return Err(Ok(format!(
+            "larger than the {} MiB limit ({} bytes)",
+            settings.max_file_size >> 20,
+            size
+        )));
+    }
+    Ok(())
+}
+
+/// Read and parse a manifest (before pairing, which needs its `app.policy`).
+fn load_manifest(target: &Target, settings: &Settings) -> LoadedManifest {
+    let source = match precheck(target, settings) {
+        Err(Err(problem)) => Err(problem),
+        Err(Ok(skipped)) => Err(format!("not checked: {skipped}")),
+        Ok(()) => std::fs::read(&target.path)
+            .map_err(|e| format!("cannot read the file: {e}"))
+            .map(|bytes| {
+                SourceFile::new(
+                    target.path.clone(),
+                    target.display.clone(),
+                    decode(&bytes, false),
+                )
+            }),
+    };
+    let manifest = source.as_ref().ok().map(|s| Manifest::parse(&s.text));
+    LoadedManifest {
+        target: target.clone(),
+        source,
+        manifest,
+        unpaired: None,
+    }
+}
+
+/// A policy and its manifests, or a manifest alone.
+fn check_unit(unit: &Unit, settings: &Settings, rules: &RuleSet) -> Vec<FileResult> {
+    let (target, manifests) = match unit {
+        Unit::Policy { target, manifests } => (target, manifests.as_slice()),
+        Unit::Manifest(loaded) => {
+            return vec![check_manifest(loaded, 0, None, settings, rules)];
+        }
+    };
+    let checked = check_policy(target, settings, rules);
+    let mut results = vec![checked.result];
+    let Some((doc, selected)) = checked.doc else {
+        for (k, loaded) in manifests.iter().enumerate() {
+            let mut result = check_manifest(loaded, k + 1, None, settings, rules);
+            result.entry.note = Some(format!(
+                "its policy {} could not be read; cross-checks were not run",
+                target.display
+            ));
+            results.push(result);
+        }
+        return results;
+    };
+    let sdks = sdk::extract(&doc, &rules.taxonomy);
+    let policy = manifest::Policy {
+        doc: &doc,
+        sdks: &sdks,
+        file: 0,
+    };
+    for (k, loaded) in manifests.iter().enumerate() {
+        results.push(check_manifest(
+            loaded,
+            k + 1,
+            Some(&policy),
+            settings,
+            rules,
+        ));
+    }
+    // Cross-check findings may point into the policy, and manifests raise text findings.
+    let mut all: Vec<Finding> = results
+        .iter_mut()
+        .flat_map(|r| r.findings.drain(..))
+        .collect();
+    for (k, loaded) in manifests.iter().enumerate() {
+        if let Some(Ok(manifest)) = &loaded.manifest {
+            manifest::escalate(manifest, k + 1, &policy, &mut all);
+        }
+    }
+    for (file, result) in results.iter_mut().enumerate() {
+        let (own, rest): (Vec<Finding>, Vec<Finding>) =
+            all.into_iter().partition(|f| f.primary.file == file);
+        all = rest;
+        result.findings = own;
+    }
+    if settings.inline_suppressions {
+        let findings = std::mem::take(&mut results[0].findings);
+        let text_len = results[0].entry.source.text.len();
+        let outcome = suppress::apply(findings, &doc, text_len, rules, &selected);
+        results[0].findings = outcome.kept;
+        results[0].suppressed += outcome.suppressed;
+        for (k, loaded) in manifests.iter().enumerate() {
+            if let Ok(source) = &loaded.source {
+                let result = &mut results[k + 1];
+                let findings = std::mem::take(&mut result.findings);
+                let ran = rules_for(&loaded.target.path, doc.lang, settings, rules);
+                let outcome =
+                    suppress::apply_yaml(findings, &source.text, k + 1, doc.lang, rules, &ran);
+                result.findings = outcome.kept;
+                result.suppressed += outcome.suppressed;
+            }
+        }
+    }
+    results
+}
+
+/// Rules with their configured severity, if any.
+type Selected<'r> = Vec<(&'r Rule, Option<Severity>)>;
+
+/// A policy checked, with its document and the rules that ran on it when it could be read.
+struct CheckedPolicy<'r> {
+    result: FileResult,
+    doc: Option<(Document, Selected<'r>)>,
+}
+
+/// Check a manifest (file `file` of its unit) on its own and, with a policy, against it.
+fn check_manifest(
+    loaded: &LoadedManifest,
+    file: usize,
+    policy: Option<&manifest::Policy<'_>>,
+    settings: &Settings,
+    rules: &RuleSet,
+) -> FileResult {
+    let source = match &loaded.source {
+        Ok(source) => source.clone(),
+        Err(problem) => {
+            let source = SourceFile::from_text(&loaded.target.display, "");
+            let mut finding = parse_error(rules, &source, Span::default(), problem.clone());
+            finding.primary.file = file;
+            return FileResult::failed(source, FileKind::Manifest, finding);
+        }
+    };
+    let manifest = match &loaded.manifest {
+        Some(Ok(manifest)) => manifest,
+        Some(Err(error)) => {
+            let span = Span::new(
+                error.span.start.min(source.text.len()),
+                error.span.end.min(source.text.len()),
+            );
+            let mut finding = parse_error(rules, &source, span, error.message.clone());
+            finding.primary.file = file;
+            return FileResult::failed(source, FileKind::Manifest, finding);
+        }
+        None => unreachable!("a readable manifest is parsed when loaded"),
+    };
+    let lang = policy.map_or_else(|| manifest::language(manifest), |p| p.doc.lang);
+    let selected = rules_for(&loaded.target.path, lang, settings, rules);
+    let run = manifest::Run {
+        rules,
+        selected: &selected,
+        file,
+    };
+    let mut findings = manifest::check(manifest, &run, policy);
+    if let Some(unpaired) = &loaded.unpaired {
+        let (span, detail) = match unpaired {
+            Unpaired::Missing(named) => (
+                manifest.span(&[PathSeg::Key("app"), PathSeg::Key("policy")]),
+                named.clone(),
+            ),
+            Unpaired::Ambiguous(_) => (Span::default(), String::new()),
         };
+        if matches!(unpaired, Unpaired::Missing(_)) {
+            findings.extend(manifest::unresolved(manifest, &run, lang, span, detail));
+        }
+    }
+    let note = loaded.unpaired.as_ref().map(|reason| match reason {
+        Unpaired::Missing(named) => {
+            format!("its policy {named} (app.policy) does not exist; cross-checks were not run")
+        }
+        Unpaired::Ambiguous(0) => {
+            "no policy found beside it and none named in app.policy; cross-checks were not run"
+                .to_string()
+        }
+        Unpaired::Ambiguous(n) => format!(
+            "{n} policies beside it and none named in app.policy; cross-checks were not run"
+        ),
+    });
+    let mut suppressed = 0;
+    if policy.is_none() && settings.inline_suppressions {
+        let outcome = suppress::apply_yaml(findings, &source.text, file, lang, rules, &selected);
+        findings = outcome.kept;
+        suppressed = outcome.suppressed;
+    }
+    FileResult {
+        entry: FileEntry {
+            source,
+            kind: FileKind::Manifest,
+            format: None,
+            lang: Some(lang),
+            status: FileStatus::Checked,
+            note,
+        },
+        findings,
+        evidence: Vec::new(),
+        suppressed,
+    }
+}
+
+fn check_policy<'r>(target: &Target, settings: &Settings, rules: &'r RuleSet) -> CheckedPolicy<'r> {
+    let source = SourceFile::from_text(&target.display, "");
+    let fail = |source: SourceFile, detail: String| {
+        let finding = parse_error(rules, &source, Span::default(), detail);
+        CheckedPolicy {
+            result: FileResult::failed(source, FileKind::Policy, finding),
+            doc: None,
+        }
+    };
+    match precheck(target, settings) {
+        Err(Err(problem)) => return fail(source, problem),
+        Err(Ok(skipped)) => {
+            return CheckedPolicy {
+                result: FileResult {
+                    entry: FileEntry {
+                        source,
+                        kind: FileKind::Policy,
+                        format: None,
+                        lang: None,
+                        status: FileStatus::Skipped(skipped),
+                        note: None,
+                    },
+                    findings: Vec::new(),
+                    evidence: Vec::new(),
+                    suppressed: 0,
+                },
+                doc: None,
+            };
+        }
+        Ok(()) => {}
     }
     match read_source(&target.path, &target.display) {
         Ok((source, format, problem)) => {
-            let ignored = settings.ignored_for(&target.path);
-            let selected: Vec<(&Rule, Option<Severity>)> = rules
-                .rules
-                .iter()
-                .filter(|r| !ignored.contains(&r.id))
-                .filter_map(|r| settings.rules.get(&r.id).map(|severity| (r, *severity)))
-                .collect();
-            check_source(source, format, settings, rules, &selected, problem)
+            check_source(source, format, &target.path, settings, rules, problem)
         }
-        Err(detail) => fail(detail),
+        Err(detail) => fail(source, detail),
     }
 }
 
@@ -164,15 +415,25 @@ pub fn read_source(
     Ok((source, format, problem))
 }
 
-fn check_source(
+/// Check a decoded policy. Its findings are not yet filtered by suppressions: manifests may
+/// add findings about it first.
+fn check_source<'r>(
     source: SourceFile,
     format: Format,
+    path: &Path,
     settings: &Settings,
-    rules: &RuleSet,
-    selected: &[(&Rule, Option<Severity>)],
+    rules: &'r RuleSet,
     problem: Option<DecodeProblem>,
-) -> FileResult {
+) -> CheckedPolicy<'r> {
     let mut findings = Vec::new();
+    let entry = |source: SourceFile, lang: Option<Lang>, status: FileStatus, note| FileEntry {
+        source,
+        kind: FileKind::Policy,
+        format: Some(format),
+        lang,
+        status,
+        note,
+    };
     match problem {
         Some(DecodeProblem::Binary { offset }) => {
             let finding = parse_error(
@@ -183,18 +444,14 @@ fn check_source(
                     "the file looks binary (a NUL byte at offset {offset}); it was not checked"
                 ),
             );
-            return FileResult {
-                entry: FileEntry {
-                    source,
-                    kind: FileKind::Policy,
-                    format: Some(format),
-                    lang: None,
-                    status: FileStatus::Failed,
-                    note: None,
+            return CheckedPolicy {
+                result: FileResult {
+                    entry: entry(source, None, FileStatus::Failed, None),
+                    findings: vec![finding],
+                    evidence: Vec::new(),
+                    suppressed: 0,
                 },
-                findings: vec![finding],
-                evidence: Vec::new(),
-                suppressed: 0,
+                doc: None,
             };
         }
         Some(DecodeProblem::Malformed { offset, count }) => {
@@ -220,49 +477,35 @@ fn check_source(
             Span::default(),
             "the document contains no text to check".to_string(),
         ));
-        return FileResult {
-            entry: FileEntry {
-                source,
-                kind: FileKind::Policy,
-                format: Some(format),
-                lang: Some(doc.lang),
-                status: FileStatus::Failed,
-                note: None,
+        return CheckedPolicy {
+            result: FileResult {
+                entry: entry(source, Some(doc.lang), FileStatus::Failed, None),
+                findings,
+                evidence: Vec::new(),
+                suppressed: 0,
             },
-            findings,
-            evidence: Vec::new(),
-            suppressed: 0,
+            doc: None,
         };
     }
     // Rules that require content would all fire on a README or a notice that is not a policy.
     let is_policy = looks_like_policy(&doc);
-    let selected: Vec<(&Rule, Option<Severity>)> = selected
-        .iter()
+    let selected: Vec<(&Rule, Option<Severity>)> = rules_for(path, doc.lang, settings, rules)
+        .into_iter()
         .filter(|(rule, _)| is_policy || rule.check.kind != CheckKind::Require)
-        .copied()
         .collect();
     let (mut more, evidence) = lint(&doc, rules, &selected);
     findings.append(&mut more);
-    let mut suppressed = 0;
-    if settings.inline_suppressions {
-        let outcome = suppress::apply(findings, &doc, source.text.len(), rules);
-        findings = outcome.kept;
-        suppressed = outcome.suppressed;
-    }
-    FileResult {
-        entry: FileEntry {
-            source,
-            kind: FileKind::Policy,
-            format: Some(format),
-            lang: Some(doc.lang),
-            status: FileStatus::Checked,
-            note: (!is_policy).then(|| {
-                "not recognised as a privacy policy (it never mentions privacy or personal information); rules that require content were not run".to_string()
-            }),
+    let note = (!is_policy).then(|| {
+        "not recognised as a privacy policy (it never mentions privacy or personal information); rules that require content were not run".to_string()
+    });
+    CheckedPolicy {
+        result: FileResult {
+            entry: entry(source, Some(doc.lang), FileStatus::Checked, note),
+            findings,
+            evidence,
+            suppressed: 0,
         },
-        findings,
-        evidence,
-        suppressed,
+        doc: Some((doc, selected)),
     }
 }
 
@@ -285,11 +528,20 @@ pub fn lint(
     let matches = rules.patterns.scan(doc);
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
+    let mut sdks: Option<Vec<SdkEntry>> = None;
     for &(rule, severity) in selected {
-        if rule.check.kind == CheckKind::Builtin || !rule.applies_to(doc.lang) {
+        if !rule.applies_to(doc.lang) {
             continue;
         }
-        let outcome = eval::evaluate(rule, rules, doc, &matches);
+        let outcome = if rule.check.kind == CheckKind::Builtin {
+            if builtin::builtin(&rule.id) != Some(Builtin::Text) {
+                continue;
+            }
+            let sdks = sdks.get_or_insert_with(|| sdk::extract(doc, &rules.taxonomy));
+            builtin::evaluate(rule, rules, doc, sdks)
+        } else {
+            eval::evaluate(rule, rules, doc, &matches)
+        };
         for hit in outcome.hits {
             let mut finding = finding(rule, doc, &hit);
             if let Some(severity) = severity {
@@ -338,13 +590,14 @@ fn finding(rule: &Rule, doc: &Document, hit: &Hit) -> Finding {
 }
 
 /// Fill `{match}`, `{terms}` and `{limit}` in a message.
-fn fill(template: &str, hit: &Hit, lang: Lang) -> String {
+pub(crate) fn fill(template: &str, hit: &Hit, lang: Lang) -> String {
     let separator = match lang {
         Lang::Zh => "、",
         Lang::En => ", ",
     };
     template
         .replace("{match}", hit.terms.first().map_or("", String::as_str))
+        .replace("{detail}", hit.terms.get(1).map_or("", String::as_str))
         .replace("{terms}", &hit.terms.join(separator))
         .replace(
             "{limit}",

@@ -64,6 +64,15 @@ fn write_examples(out: &mut String, rule: &Rule) {
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default();
             let _ = writeln!(out, "  [{}]{note}", example.lang.code());
+            if let Some(manifest) = &example.manifest {
+                let _ = writeln!(out, "    manifest:");
+                for line in manifest.lines().filter(|l| !l.trim().is_empty()) {
+                    let _ = writeln!(out, "    | {line}");
+                }
+                if !example.text.trim().is_empty() {
+                    let _ = writeln!(out, "    policy:");
+                }
+            }
             for line in example.text.lines().filter(|l| !l.trim().is_empty()) {
                 let _ = writeln!(out, "    | {line}");
             }

@@ -4,11 +4,12 @@
 mod cli;
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, ColorArg, Command, DebugCommand, FailOnArg, FormatArg, LangArg, Setup};
+use cli::{Cli, ColorArg, Command, DebugCommand, FailOnArg, FormatArg, LangArg, SchemaArg, Setup};
 use privlint::config::{self, FailOnSetting, LangSetting, LoadedConfig, Overrides};
 use privlint::diagnostic::SetupError;
 use privlint::document::{self, Lang};
@@ -28,6 +29,13 @@ fn main() -> ExitCode {
         Command::TestRules(args) => test_rules(args),
         Command::Debug(DebugCommand::Parse { file, lang }) => debug_parse(&file, lang),
         Command::Debug(DebugCommand::Config { path, setup }) => debug_config(&path, &setup),
+        Command::Schema { of } => {
+            print(match of {
+                SchemaArg::Manifest => privlint::manifest::JSON_SCHEMA,
+                SchemaArg::Config => config::JSON_SCHEMA,
+            });
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -112,18 +120,32 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         ignore: args.ignore.clone(),
         no_inline_suppressions: args.no_inline_suppressions,
         baseline: args.baseline.clone(),
+        profiles: args.profile.clone(),
+        manifest: args.manifest.clone(),
     };
     let settings =
         config::resolve(loaded.as_ref(), &overrides, &rules).map_err(|e| setup_errors(&e))?;
-    let accepted = match &settings.baseline {
-        Some(path) => Some(baseline::load(path).map_err(|e| setup_errors(&[e]))?),
-        None => None,
+    // Writing a baseline accepts today's findings: the old one is not read (it may not exist yet).
+    let accepted = match (&args.write_baseline, &settings.baseline) {
+        (None, Some(path)) => Some(baseline::load(path).map_err(|e| setup_errors(&[e]))?),
+        _ => None,
     };
-    let mut report = engine::check_paths(&args.paths, &settings, &rules);
-    if let Some(path) = &args.write_baseline {
-        std::fs::write(path, baseline::render(&report))
-            .map_err(|e| format!("error: cannot write the baseline {}: {e}\n", path.display()))?;
-    }
+    let paths: Vec<PathBuf> = if args.force_exclude {
+        let wanted = |p: &PathBuf| p.is_dir() || settings.filter.wants(p);
+        args.paths.iter().filter(|p| wanted(p)).cloned().collect()
+    } else {
+        args.paths.clone()
+    };
+    let mut report = engine::check_paths(&paths, &settings, &rules);
+    let accepted = match &args.write_baseline {
+        Some(path) => {
+            std::fs::write(path, baseline::render(&report)).map_err(|e| {
+                format!("error: cannot write the baseline {}: {e}\n", path.display())
+            })?;
+            Some(baseline::fingerprints(&report))
+        }
+        None => accepted,
+    };
     if let Some(accepted) = &accepted {
         baseline::apply(&mut report, accepted);
     }
@@ -259,6 +281,8 @@ fn debug_parse(file: &std::path::Path, lang_arg: LangArg) -> Result<u8, String> 
     let (source, format, _) =
         engine::read_source(file, &display).map_err(|e| format!("error: {display}: {e}\n"))?;
     let doc = document::parse(&source, format, lang(lang_arg));
-    print(&privlint::debug::render_parse(&source, &doc));
+    let rules = rules::load(&[]).map_err(|e| setup_errors(&e.0))?;
+    let sdks = privlint::sdk::extract(&doc, &rules.taxonomy);
+    print(&privlint::debug::render_parse(&source, &doc, &sdks));
     Ok(0)
 }

@@ -41,7 +41,7 @@ pub struct Position {
 }
 
 /// One input file after decoding.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     /// The path as shown to users: relative where possible, always `/`-separated.

@@ -1,12 +1,15 @@
 //! In-document switches: `<!-- privlint-disable RULE -->` ... `<!-- privlint-enable RULE -->`,
 //! `<!-- privlint-disable-next-block RULE -- reason -->` and
-//! `<!-- privlint-disable-file RULE -->` (Markdown, HTML, and comment lines in plain text).
+//! `<!-- privlint-disable-file RULE -->` (Markdown, HTML, and comment lines in plain text);
+//! in YAML manifests the same as `# privlint-...` comment lines, with
+//! `# privlint-disable-next-line RULE` for the line below.
 //! A directive that suppresses nothing is itself a finding (`unused-suppression`), and so is
-//! one naming an unknown rule (`invalid-suppression`).
+//! a malformed one or one naming an unknown rule (`invalid-suppression`). Both are rules like
+//! any other: selection, ignores and severity overrides apply to them.
 
 use crate::diagnostic::{Finding, Label, Severity};
-use crate::document::{Comment, Document};
-use crate::rules::RuleSet;
+use crate::document::{Comment, Document, Lang};
+use crate::rules::{Rule, RuleSet};
 use crate::source::Span;
 
 pub const UNUSED: &str = "unused-suppression";
@@ -20,14 +23,19 @@ enum Kind {
     File,
 }
 
+/// One rule named by a directive, with the source range it is switched off in.
+#[derive(Clone, Debug)]
+struct Switch {
+    rule: String,
+    region: Span,
+    used: bool,
+}
+
 #[derive(Clone, Debug)]
 struct Directive {
     kind: Kind,
-    rules: Vec<String>,
     span: Span,
-    /// The source range the directive covers.
-    region: Span,
-    used: bool,
+    switches: Vec<Switch>,
 }
 
 /// What applying the directives of one document produced.
@@ -37,159 +45,402 @@ pub struct Outcome {
     pub suppressed: usize,
 }
 
+/// The rules that ran on the document, with their configured severity.
+type Ran<'a> = [(&'a Rule, Option<Severity>)];
+
+struct Problems<'a> {
+    ran: &'a Ran<'a>,
+    lang: Lang,
+    /// The file the directives are in.
+    file: usize,
+    findings: Vec<Finding>,
+}
+
+impl Problems<'_> {
+    /// Report a problem with a directive, unless its rule is not enabled for this file.
+    fn push(&mut self, id: &str, span: Span, message: String) {
+        let Some((rule, severity)) = self.ran.iter().find(|(r, _)| r.id == id) else {
+            return;
+        };
+        self.findings.push(Finding {
+            rule: id.to_string(),
+            severity: severity.unwrap_or(rule.severity),
+            message,
+            help: Some(rule.help.get(self.lang).to_string()),
+            references: rule.references.clone(),
+            primary: Label {
+                file: self.file,
+                span,
+                message: None,
+            },
+            related: Vec::new(),
+            section: None,
+            fingerprint: String::new(),
+        });
+    }
+
+    fn zh(&self) -> bool {
+        self.lang == Lang::Zh
+    }
+}
+
 /// Parse `privlint-...` comments; malformed ones become `invalid-suppression` findings.
-fn parse(comments: &[Comment], rules: &RuleSet, problems: &mut Vec<Finding>) -> Vec<Directive> {
+/// `next` is the keyword that covers the next unit (`disable-next-block` in documents,
+/// `disable-next-line` in YAML).
+fn parse(
+    comments: &[Comment],
+    next: &str,
+    rules: &RuleSet,
+    problems: &mut Problems<'_>,
+) -> Vec<Directive> {
     let mut directives = Vec::new();
     for comment in comments {
-        let text = comment.text.trim();
-        let Some(rest) = text.strip_prefix("privlint-") else {
+        let Some(rest) = comment.text.trim().strip_prefix("privlint-") else {
             continue;
         };
-        let (head, _reason) = match rest.split_once("--") {
-            Some((head, reason)) => (head, Some(reason.trim())),
-            None => (rest, None),
-        };
+        // Everything after ` -- ` is the reason, for the reader only.
+        let head = rest.split_once("--").map_or(rest, |(head, _)| head);
         let mut words = head.split(|c: char| c.is_whitespace() || c == ',');
         let keyword = words.next().unwrap_or_default();
         let kind = match keyword {
             "disable" => Kind::Disable,
             "enable" => Kind::Enable,
-            "disable-next-block" => Kind::NextBlock,
             "disable-file" => Kind::File,
+            keyword if keyword == next => Kind::NextBlock,
             other => {
-                problems.push(problem(
-                    rules,
-                    INVALID,
-                    comment.span,
-                    format!("unknown directive `privlint-{other}`; use disable, enable, disable-next-block or disable-file"),
-                ));
+                let message = if problems.zh() {
+                    format!(
+                        "未知的指令 `privlint-{other}`：应为 disable、enable、{next} 或 disable-file"
+                    )
+                } else {
+                    format!(
+                        "unknown directive `privlint-{other}`; use disable, enable, {next} or disable-file"
+                    )
+                };
+                problems.push(INVALID, comment.span, message);
                 continue;
             }
         };
-        let names: Vec<String> = words
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
+        let names: Vec<&str> = words.filter(|w| !w.is_empty()).collect();
         if names.is_empty() {
-            problems.push(problem(
-                rules,
-                INVALID,
-                comment.span,
-                format!("`privlint-{keyword}` names no rule"),
-            ));
+            let message = if problems.zh() {
+                format!("`privlint-{keyword}` 未指明规则")
+            } else {
+                format!("`privlint-{keyword}` names no rule")
+            };
+            problems.push(INVALID, comment.span, message);
             continue;
         }
-        let (known, unknown): (Vec<String>, Vec<String>) =
-            names.into_iter().partition(|n| rules.get(n).is_some());
-        for name in unknown {
-            problems.push(problem(
-                rules,
-                INVALID,
-                comment.span,
-                format!("`{name}` is not a rule id"),
-            ));
+        let mut switches = Vec::new();
+        for name in names {
+            if rules.get(name).is_some() {
+                switches.push(Switch {
+                    rule: name.to_string(),
+                    region: Span::default(),
+                    used: false,
+                });
+            } else {
+                let message = if problems.zh() {
+                    format!("`{name}` 不是规则编号")
+                } else {
+                    format!("`{name}` is not a rule id")
+                };
+                problems.push(INVALID, comment.span, message);
+            }
         }
-        if !known.is_empty() {
+        if !switches.is_empty() {
             directives.push(Directive {
                 kind,
-                rules: known,
                 span: comment.span,
-                region: Span::default(),
-                used: false,
+                switches,
             });
         }
     }
     directives
 }
 
-/// The region each directive covers in `doc` (a file `len` bytes long).
-fn place(directives: &mut [Directive], doc: &Document, len: usize) {
+/// The region each switch covers in a file `len` bytes long: a `disable` lasts until the next
+/// `enable` of the same rule, or the end of the file; `next_unit` gives the unit after a
+/// position (the next block, the next line).
+fn place(directives: &mut [Directive], next_unit: &dyn Fn(usize) -> Span, len: usize) {
     let enables: Vec<(usize, Vec<String>)> = directives
         .iter()
         .filter(|d| d.kind == Kind::Enable)
-        .map(|d| (d.span.start, d.rules.clone()))
+        .map(|d| {
+            (
+                d.span.start,
+                d.switches.iter().map(|s| s.rule.clone()).collect(),
+            )
+        })
         .collect();
     for directive in directives.iter_mut() {
         let after = directive.span.end;
-        directive.region = match directive.kind {
-            Kind::File => Span::new(0, len),
-            Kind::Enable => Span::default(),
-            Kind::Disable => {
-                let end = enables
-                    .iter()
-                    .filter(|(at, names)| {
-                        *at >= after && names.iter().any(|n| directive.rules.contains(n))
-                    })
-                    .map(|(at, _)| *at)
-                    .min()
-                    .unwrap_or(len);
-                Span::new(after, end)
-            }
-            Kind::NextBlock => doc
-                .blocks
-                .iter()
-                .find(|b| b.span.start >= after)
-                .map_or(Span::default(), |b| b.span),
-        };
+        for switch in &mut directive.switches {
+            switch.region = match directive.kind {
+                Kind::File => Span::new(0, len),
+                Kind::Enable => Span::default(),
+                Kind::Disable => {
+                    let end = enables
+                        .iter()
+                        .filter(|(at, names)| *at >= after && names.contains(&switch.rule))
+                        .map(|(at, _)| *at)
+                        .min()
+                        .unwrap_or(len);
+                    Span::new(after, end)
+                }
+                Kind::NextBlock => next_unit(after),
+            };
+        }
     }
 }
 
 /// Drop the findings the document's directives switch off; report directives that are
-/// unused or invalid.
-pub fn apply(findings: Vec<Finding>, doc: &Document, len: usize, rules: &RuleSet) -> Outcome {
-    let mut problems = Vec::new();
-    let mut directives = parse(&doc.comments, rules, &mut problems);
-    place(&mut directives, doc, len);
-    let mut outcome = Outcome::default();
-    for finding in findings {
-        let at = finding.primary.span.start;
-        let covering = directives.iter_mut().find(|d| {
-            d.kind != Kind::Enable
-                && d.rules.contains(&finding.rule)
-                && d.region.start <= at
-                && (at < d.region.end || d.kind == Kind::File)
-        });
-        match covering {
-            Some(directive) => {
-                directive.used = true;
-                outcome.suppressed += 1;
-            }
-            None => outcome.kept.push(finding),
-        }
-    }
-    // An enable only closes a disable; it is never "unused" on its own.
-    for directive in &directives {
-        if directive.kind != Kind::Enable && !directive.used {
-            problems.push(problem(
-                rules,
-                UNUSED,
-                directive.span,
-                format!(
-                    "this directive suppresses nothing ({})",
-                    directive.rules.join(", ")
-                ),
-            ));
-        }
-    }
-    outcome.kept.extend(problems);
-    outcome
+/// unused or invalid. `ran` are the rules that ran on the document: a directive naming a rule
+/// that did not run (not selected, ignored for this file) cannot be judged and is not reported.
+pub fn apply(
+    findings: Vec<Finding>,
+    doc: &Document,
+    len: usize,
+    rules: &RuleSet,
+    ran: &Ran<'_>,
+) -> Outcome {
+    let next_block = |after: usize| {
+        doc.blocks
+            .iter()
+            .find(|b| b.span.start >= after)
+            .map_or(Span::default(), |b| b.span)
+    };
+    let switches = Switches {
+        comments: &doc.comments,
+        next: "disable-next-block",
+        next_unit: &next_block,
+        len,
+        lang: doc.lang,
+        file: 0,
+    };
+    switches.apply(findings, rules, ran)
 }
 
-fn problem(rules: &RuleSet, id: &str, span: Span, message: String) -> Finding {
-    let rule = rules.get(id);
-    Finding {
-        rule: id.to_string(),
-        severity: rule.map_or(Severity::Warning, |r| r.severity),
-        message,
-        help: rule.map(|r| r.help.en.clone()),
-        references: Vec::new(),
-        primary: Label {
-            file: 0,
-            span,
-            message: None,
-        },
-        related: Vec::new(),
-        section: None,
-        fingerprint: String::new(),
+/// The same for a YAML manifest (file `file` of the report): `# privlint-...` comment lines.
+pub fn apply_yaml(
+    findings: Vec<Finding>,
+    text: &str,
+    file: usize,
+    lang: Lang,
+    rules: &RuleSet,
+    ran: &Ran<'_>,
+) -> Outcome {
+    let mut comments = Vec::new();
+    let mut lines: Vec<Span> = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let trimmed = content.trim_start();
+        let span = Span::new(start, start + content.len());
+        if let Some(comment) = trimmed.strip_prefix('#') {
+            comments.push(Comment {
+                span,
+                text: comment.trim().to_string(),
+            });
+        } else if !trimmed.is_empty() {
+            lines.push(span);
+        }
+        start += line.len();
+    }
+    let next_line = |after: usize| {
+        lines
+            .iter()
+            .find(|l| l.start >= after)
+            .copied()
+            .unwrap_or_default()
+    };
+    let switches = Switches {
+        comments: &comments,
+        next: "disable-next-line",
+        next_unit: &next_line,
+        len: text.len(),
+        lang,
+        file,
+    };
+    switches.apply(findings, rules, ran)
+}
+
+/// The directives of one file and how to place them.
+struct Switches<'a> {
+    comments: &'a [Comment],
+    next: &'static str,
+    next_unit: &'a dyn Fn(usize) -> Span,
+    len: usize,
+    lang: Lang,
+    file: usize,
+}
+
+impl Switches<'_> {
+    fn apply(&self, findings: Vec<Finding>, rules: &RuleSet, ran: &Ran<'_>) -> Outcome {
+        let mut problems = Problems {
+            ran,
+            lang: self.lang,
+            file: self.file,
+            findings: Vec::new(),
+        };
+        let mut directives = parse(self.comments, self.next, rules, &mut problems);
+        place(&mut directives, self.next_unit, self.len);
+        let mut outcome = Outcome::default();
+        for finding in findings {
+            let at = finding.primary.span.start;
+            let covering = directives
+                .iter_mut()
+                .filter(|d| d.kind != Kind::Enable)
+                .flat_map(|d| {
+                    let whole_file = d.kind == Kind::File;
+                    d.switches.iter_mut().map(move |s| (s, whole_file))
+                })
+                .find(|(s, whole_file)| {
+                    s.rule == finding.rule
+                        && s.region.start <= at
+                        && (at < s.region.end || *whole_file)
+                });
+            match covering {
+                Some((switch, _)) => {
+                    switch.used = true;
+                    outcome.suppressed += 1;
+                }
+                None => outcome.kept.push(finding),
+            }
+        }
+        // An enable only closes a disable; it is never "unused" on its own.
+        for directive in directives.iter().filter(|d| d.kind != Kind::Enable) {
+            let unused: Vec<&str> = directive
+                .switches
+                .iter()
+                .filter(|s| !s.used && ran.iter().any(|(r, _)| r.id == s.rule))
+                .map(|s| s.rule.as_str())
+                .collect();
+            if !unused.is_empty() {
+                let message = if problems.zh() {
+                    format!("该屏蔽指令未屏蔽任何问题（{}）", unused.join("、"))
+                } else {
+                    format!("this directive suppresses nothing ({})", unused.join(", "))
+                };
+                problems.push(UNUSED, directive.span, message);
+            }
+        }
+        outcome.kept.extend(problems.findings);
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{self, Format};
+    use crate::source::SourceFile;
+
+    fn rules() -> RuleSet {
+        crate::rules::load(&[]).expect("built-in rules")
+    }
+
+    fn finding(rule: &str, at: usize) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            severity: Severity::Error,
+            message: String::new(),
+            help: None,
+            references: Vec::new(),
+            primary: Label {
+                file: 0,
+                span: Span::new(at, at + 1),
+                message: None,
+            },
+            related: Vec::new(),
+            section: None,
+            fingerprint: String::new(),
+        }
+    }
+
+    /// Apply the directives of a Markdown `text` to findings of `rule` at the start of each
+    /// line containing `X`; return the rules of what is kept.
+    fn run(text: &str, ran: &[&str]) -> (Vec<String>, usize) {
+        let rules = rules();
+        let source = SourceFile::from_text("t.md", text);
+        let doc = document::parse(&source, Format::Markdown, Some(Lang::En));
+        let findings = text
+            .match_indices('X')
+            .map(|(at, _)| finding("consent-by-continued-use", at))
+            .collect();
+        let ran: Vec<(&Rule, Option<Severity>)> = ran
+            .iter()
+            .map(|id| (rules.get(id).expect("rule"), None))
+            .collect();
+        let outcome = apply(findings, &doc, text.len(), &rules, &ran);
+        let mut kept: Vec<String> = outcome
+            .kept
+            .iter()
+            .map(|f| format!("{}@{}", f.rule, f.primary.span.start))
+            .collect();
+        kept.sort();
+        (kept, outcome.suppressed)
+    }
+
+    const ALL: &[&str] = &[
+        "consent-by-continued-use",
+        "forced-bundled-consent",
+        UNUSED,
+        INVALID,
+    ];
+
+    #[test]
+    fn enable_closes_only_the_rules_it_names() {
+        let text = "<!-- privlint-disable consent-by-continued-use, forced-bundled-consent -->\n\nX one\n\n<!-- privlint-enable forced-bundled-consent -->\n\nX two\n";
+        let (kept, suppressed) = run(text, ALL);
+        // consent-by-continued-use stays off after the enable of the other rule; the other
+        // rule suppressed nothing.
+        assert_eq!(suppressed, 2);
+        assert_eq!(kept, vec!["unused-suppression@0"]);
+    }
+
+    #[test]
+    fn next_block_covers_one_block() {
+        let text = "<!-- privlint-disable-next-block consent-by-continued-use -- reviewed -->\nX one\n\nX two\n";
+        let (kept, suppressed) = run(text, ALL);
+        assert_eq!(suppressed, 1);
+        assert_eq!(
+            kept,
+            vec![format!(
+                "consent-by-continued-use@{}",
+                text.rfind('X').unwrap()
+            )]
+        );
+    }
+
+    #[test]
+    fn directives_for_rules_that_did_not_run_are_not_judged() {
+        let text = "<!-- privlint-disable forced-bundled-consent -->\n\nX\n";
+        assert_eq!(run(text, ALL).0.len(), 2, "unused when the rule ran");
+        let ran = &["consent-by-continued-use", UNUSED, INVALID];
+        let at = text.find('X').unwrap();
+        assert_eq!(
+            run(text, ran).0,
+            vec![format!("consent-by-continued-use@{at}")]
+        );
+    }
+
+    #[test]
+    fn problems_follow_the_selection_of_their_rules() {
+        let text =
+            "<!-- privlint-disable no-such-rule -->\n\n<!-- privlint-frobnicate x -->\n\nX\n";
+        let finding = format!("consent-by-continued-use@{}", text.find('X').unwrap());
+        let second = text.find("<!-- privlint-frobnicate").unwrap();
+        let (kept, _) = run(text, ALL);
+        assert_eq!(
+            kept,
+            vec![
+                finding.clone(),
+                "invalid-suppression@0".to_string(),
+                format!("invalid-suppression@{second}"),
+            ]
+        );
+        let (kept, _) = run(text, &["consent-by-continued-use"]);
+        assert_eq!(kept, vec![finding]);
     }
 }

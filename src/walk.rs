@@ -16,6 +16,8 @@ pub struct Target {
     /// The path as shown in reports: as given or joined under the given directory, `/`-separated.
     pub display: String,
     pub problem: Option<String>,
+    /// Named on the command line (not found by walking a directory).
+    pub named: bool,
 }
 
 pub fn display(path: &Path) -> String {
@@ -40,6 +42,7 @@ pub fn collect(paths: &[PathBuf], filter: &FileFilter) -> Vec<Target> {
                     path: path.clone(),
                     display: display(path),
                     problem: Some(format!("cannot read {}: {e}", display(path))),
+                    named: true,
                 },
                 &mut targets,
             ),
@@ -53,6 +56,7 @@ pub fn collect(paths: &[PathBuf], filter: &FileFilter) -> Vec<Target> {
                     path: path.clone(),
                     display: display(path),
                     problem: None,
+                    named: true,
                 },
                 &mut targets,
             ),
@@ -80,6 +84,7 @@ fn walk_dir(root: &Path, filter: &FileFilter) -> Vec<Target> {
                         path: entry.path().to_path_buf(),
                         display: display(entry.path()),
                         problem: None,
+                        named: false,
                     });
                 }
             }
@@ -91,6 +96,7 @@ fn walk_dir(root: &Path, filter: &FileFilter) -> Vec<Target> {
                     display: display(&path),
                     problem: Some(format!("cannot read {}: {e}", display(&path))),
                     path,
+                    named: false,
                 });
             }
         }

@@ -100,6 +100,10 @@ struct TableContext {
     row: Option<usize>,
     col: usize,
     in_head: bool,
+    /// Per column, how many more rows a `rowspan` cell above still covers.
+    spanned_below: Vec<usize>,
+    /// Columns of the current row covered by a cell above.
+    covered: Vec<bool>,
 }
 
 struct Parser<'a> {
@@ -111,7 +115,9 @@ struct Parser<'a> {
     skipping: Option<(String, usize)>,
     pre: Option<MappedText>,
     tables: Vec<TableContext>,
-    mailto: Vec<Option<String>>,
+    /// Per open link, the target worth keeping in the text: an e-mail address, or a web
+    /// address inside a table (the privacy-policy column of an SDK list).
+    targets: Vec<Option<String>>,
 }
 
 pub(crate) fn parse_into(doc: &mut RawDocument, source: &str, range: Range<usize>) {
@@ -123,7 +129,7 @@ pub(crate) fn parse_into(doc: &mut RawDocument, source: &str, range: Range<usize
         skipping: None,
         pre: None,
         tables: Vec::new(),
-        mailto: Vec::new(),
+        targets: Vec::new(),
     };
     parser.run(range);
 }
@@ -274,6 +280,8 @@ impl Parser<'_> {
                     row: None,
                     col: 0,
                     in_head: false,
+                    spanned_below: Vec::new(),
+                    covered: Vec::new(),
                 });
             }
             "thead" => {
@@ -290,18 +298,42 @@ impl Parser<'_> {
                 if let Some(table) = self.tables.last_mut() {
                     table.row = Some(table.row.map_or(0, |r| r + 1));
                     table.col = 0;
+                    table.covered = table.spanned_below.iter().map(|&n| n > 0).collect();
+                    for n in &mut table.spanned_below {
+                        *n = n.saturating_sub(1);
+                    }
                 }
             }
             "td" | "th" => {
                 if let Some(table) = self.tables.last_mut() {
                     let row = *table.row.get_or_insert(0);
+                    while table.covered.get(table.col).copied().unwrap_or(false) {
+                        table.col += 1;
+                    }
+                    let span = |name: &str| {
+                        attr(tag.attrs, name)
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(1)
+                            .clamp(1, 1000)
+                    };
+                    let (rows, cols) = (span("rowspan"), span("colspan").min(64));
+                    if rows > 1 {
+                        let end = table.col + cols;
+                        if table.spanned_below.len() < end {
+                            table.spanned_below.resize(end, 0);
+                        }
+                        for n in &mut table.spanned_below[table.col..end] {
+                            *n = rows - 1;
+                        }
+                        self.doc.mark_spanned(table.id);
+                    }
                     let kind = RawKind::TableCell {
                         table: table.id,
                         row,
                         col: table.col,
                         header: name == "th" || table.in_head,
                     };
-                    table.col += 1;
+                    table.col += cols;
                     self.current = Some((kind, TextBuilder::default()));
                 }
             }
@@ -325,19 +357,23 @@ impl Parser<'_> {
 
     fn link(&mut self, tag: &Tag<'_>) {
         if tag.end {
-            // An e-mail link whose text does not show the address: keep the address.
-            if let Some(Some(address)) = self.mailto.pop()
-                && !self.builder().text().contains(address.as_str())
+            if let Some(Some(target)) = self.targets.pop()
+                && !self.builder().text().contains(target.as_str())
             {
                 let at = tag.range.start;
-                let shown = format!(" ({address})");
+                let shown = format!(" ({target})");
                 self.builder()
                     .push_decoded(&shown, Span::new(at, at), false);
             }
         } else if !tag.self_closing {
-            self.mailto.push(attr(tag.attrs, "href").and_then(|href| {
-                href.strip_prefix("mailto:")
-                    .map(|a| a.split('?').next().unwrap_or(a).to_string())
+            let in_table = self.tables.last().is_some_and(|t| t.row.is_some());
+            self.targets.push(attr(tag.attrs, "href").and_then(|href| {
+                if let Some(address) = href.strip_prefix("mailto:") {
+                    Some(address.split('?').next().unwrap_or(address).to_string())
+                } else {
+                    let web = href.starts_with("http://") || href.starts_with("https://");
+                    (web && in_table).then(|| href.to_string())
+                }
             }));
         }
     }

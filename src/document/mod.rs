@@ -149,6 +149,9 @@ pub struct Table {
     pub rows: Vec<Vec<usize>>,
     pub header_rows: usize,
     pub origin: TableOrigin,
+    /// Some cells span several rows: a row without a cell in a column continues the cell
+    /// above it.
+    pub spanned: bool,
 }
 
 /// An HTML comment in Markdown or HTML (kept for in-document directives).
@@ -221,6 +224,8 @@ pub(crate) struct RawDocument {
     pub blocks: Vec<RawBlock>,
     pub comments: Vec<Comment>,
     pub tables: Vec<TableOrigin>,
+    /// Tables with cells spanning several rows.
+    pub spanned: Vec<usize>,
 }
 
 impl RawDocument {
@@ -243,6 +248,8 @@ impl RawDocument {
     pub fn append(&mut self, other: RawDocument) {
         let offset = self.tables.len();
         self.tables.extend(other.tables);
+        self.spanned
+            .extend(other.spanned.into_iter().map(|t| t + offset));
         self.comments.extend(other.comments);
         self.blocks
             .extend(other.blocks.into_iter().map(|mut block| {
@@ -257,6 +264,20 @@ impl RawDocument {
         self.tables.push(origin);
         self.tables.len() - 1
     }
+
+    pub fn mark_spanned(&mut self, table: usize) {
+        if !self.spanned.contains(&table) {
+            self.spanned.push(table);
+        }
+    }
+}
+
+/// A string normalised the way document text is (full-width forms, quotes, spaces next to
+/// Chinese), so it can be looked for in a document.
+pub fn normalize(text: &str) -> String {
+    let mut builder = TextBuilder::default();
+    builder.push_source(text, 0, false);
+    builder.finish().0
 }
 
 /// Parse a decoded file. `lang` overrides language detection.

@@ -162,7 +162,7 @@ pub(crate) fn heading_style(text: &str, strong: bool) -> Option<Style> {
 }
 
 /// Table header cells end with a column noun.
-fn is_header_cell(text: &str) -> bool {
+pub(crate) fn is_header_cell(text: &str) -> bool {
     static HEADER: OnceLock<Regex> = OnceLock::new();
     let header = HEADER.get_or_init(|| {
         Regex::new(
@@ -171,7 +171,16 @@ fn is_header_cell(text: &str) -> bool {
         .expect("header pattern")
     });
     let text = text.trim();
-    chars(text) <= 24 && !text.contains(SENTENCE_PUNCT) && header.is_match(text)
+    // "所属公司:某某有限公司" is a record, and "某某有限公司" a value, not a column name.
+    let record = text.find(':').is_some_and(|colon| colon + 1 < text.len());
+    let entity = ["有限公司", "有限责任公司", "股份公司", "集团"]
+        .iter()
+        .any(|suffix| text.ends_with(suffix));
+    chars(text) <= 24
+        && !record
+        && !entity
+        && !text.contains(SENTENCE_PUNCT)
+        && header.is_match(text)
 }
 
 fn is_cell_like(block: &RawBlock) -> bool {
@@ -192,13 +201,24 @@ fn detect_flattened_tables(raw: &mut RawDocument) {
             i += 1;
             continue;
         }
+        // Header cells end with a column noun; one or two in between may not ("产品/服务"),
+        // as long as a header cell follows them.
+        let header_at =
+            |j: usize| j < n && is_cell_like(&raw.blocks[j]) && is_header_cell(&raw.blocks[j].text);
         let mut k = 0;
-        while i + k < n
-            && k < 8
-            && is_cell_like(&raw.blocks[i + k])
-            && is_header_cell(&raw.blocks[i + k].text)
-        {
-            k += 1;
+        while k < 10 && i + k < n && is_cell_like(&raw.blocks[i + k]) {
+            if header_at(i + k) {
+                k += 1;
+            } else if header_at(i + k + 1) && is_cell_like(&raw.blocks[i + k]) {
+                k += 2;
+            } else if header_at(i + k + 2)
+                && is_cell_like(&raw.blocks[i + k])
+                && is_cell_like(&raw.blocks[i + k + 1])
+            {
+                k += 3;
+            } else {
+                break;
+            }
         }
         let mut data = 0;
         while i + k + data < n && is_cell_like(&raw.blocks[i + k + data]) {
@@ -224,15 +244,16 @@ fn detect_flattened_tables(raw: &mut RawDocument) {
 
 /// The key of a `key:value` line that describes an SDK or a data item ("SDK名称:...",
 /// "使用目的:...", "收集个人信息类型:..."), normalised.
-fn record_key(text: &str) -> Option<&str> {
+pub(crate) fn record_key(text: &str) -> Option<&str> {
     static KEY: OnceLock<Regex> = OnceLock::new();
     let key = KEY.get_or_init(|| {
         Regex::new(
-            r"^(?:(?:第三方)?(?:SDK|插件|服务|合作方|第三方)?(?:名称|类型|提供方|提供者|开发者|所属公司|公司名称|主体|运营方)|(?:使用|收集|处理|共享|合作)?(?:目的|用途)(?:描述|说明)?|业务功能|功能(?:描述|说明)?|使用场景|场景|(?:收集|采集|获取|共享|处理|使用)(?:的)?(?:用户|个人)?(?:信息|数据)(?:类型|范围|字段|内容|种类)?|(?:个人)?信息(?:类型|范围|字段|种类)|(?:隐私政策|隐私权政策|官网|官方)?(?:链接|网址)|(?:处理|收集|共享)方式|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|是否[^:]{1,10}|SDK版本|版本)$",
+            r"^(?:(?:使用)?(?:第三方)?(?:SDK|插件|服务|合作方|第三方|机构|公司)?(?:名称|全称|类型|提供方|提供者|开发者|所属公司|公司名称|公司全称|主体|运营方)|(?:公司|企业)(?:名称|全称)|(?:使用|收集|处理|共享|合作)?(?:目的|用途)(?:描述|说明)?|业务功能|功能(?:描述|说明)?|使用场景|场景(?:描述)?|(?:收集|采集|获取|共享|处理|使用|涉及)(?:的)?(?:用户|个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|内容|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段|种类)|[^:,;。]{0,8}?(?:(?:官网|官方网站|隐私(?:权)?政策|隐私协议|个人信息保护(?:政策|规则))(?:链接|网址|地址)?|链接|网址)|(?:处理|收集|共享)方式|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|是否[^:]{1,10}|SDK版本|版本)$",
         )
         .expect("record key pattern")
     });
-    let text = text.trim();
+    // Bullets left over from exported lists ("*用途:...").
+    let text = text.trim().trim_start_matches(['*', '•', '·']).trim_start();
     let colon = text.find(':')?;
     let name = text[..colon].trim();
     (!text.contains('\n') && key.is_match(name) && text.len() > colon + 1).then_some(name)
@@ -293,10 +314,12 @@ pub(crate) fn build(mut raw: RawDocument, format: Format, lang: Option<Lang>) ->
     let mut tables: Vec<Table> = raw
         .tables
         .iter()
-        .map(|&origin| Table {
+        .enumerate()
+        .map(|(index, &origin)| Table {
             rows: Vec::new(),
             header_rows: 0,
             origin,
+            spanned: raw.spanned.contains(&index),
         })
         .collect();
 
@@ -539,6 +562,23 @@ mod tests {
         );
         assert_eq!(record_key("设备信息:为识别您的设备预防恶意程序"), None);
         assert_eq!(record_key("使用目的:"), None);
+        assert_eq!(record_key("SDK官网:https://x.example"), Some("SDK官网"));
+        assert_eq!(
+            record_key("极光隐私政策链接:https://x.example"),
+            Some("极光隐私政策链接")
+        );
+        assert_eq!(
+            record_key("收集的个人信息的类型/字段:设备信息"),
+            Some("收集的个人信息的类型/字段")
+        );
+        assert_eq!(record_key("公司全称:某某科技有限公司"), Some("公司全称"));
+        assert_eq!(record_key("联系地址:北京市"), None);
+        assert_eq!(record_key("*用途:消息推送"), Some("用途"));
+        assert_eq!(record_key("数据类型:设备标识信息"), Some("数据类型"));
+        assert_eq!(
+            record_key("第三方机构名称:某某科技有限公司"),
+            Some("第三方机构名称")
+        );
     }
 
     #[test]
@@ -548,5 +588,6 @@ mod tests {
         assert!(is_header_cell("SDK Name"));
         assert!(!is_header_cell("人脸识别SDK"));
         assert!(!is_header_cell("姓名、身份证号、人脸照片"));
+        assert!(!is_header_cell("所属公司:某某科技有限公司"));
     }
 }

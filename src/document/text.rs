@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::structure::{heading_style, numbering};
+use super::structure::{heading_style, is_header_cell, numbering, record_key};
 use super::{Comment, MappedText, RawDocument, RawKind, TableOrigin, TextBuilder};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,9 +108,16 @@ pub(crate) fn parse(source: &MappedText) -> RawDocument {
                 i = push_pipe_table(&mut doc, source, &lines, i);
                 continue;
             }
+            LineKind::Text if tab_table_rows(&source.text, &lines, i) >= 2 => {
+                flush(&mut doc, &mut current);
+                i = push_tab_table(&mut doc, source, &lines, i);
+                continue;
+            }
             LineKind::Text => {
                 let numbered = numbering(&line.normalized).is_some();
-                let standalone = heading_style(&line.normalized, false).is_some();
+                // A `key:value` record line ("使用目的:...") is a block of its own.
+                let standalone = heading_style(&line.normalized, false).is_some()
+                    || record_key(&line.normalized).is_some();
                 let previous = i.checked_sub(1).map(|j| &lines[j]);
                 let continues = match (&current, previous) {
                     (Some(p), Some(previous)) if !p.closed && !standalone && !numbered => {
@@ -220,10 +227,16 @@ fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i
         return i + 1;
     }
     let table = doc.new_table(TableOrigin::Markup);
-    let push_row = |doc: &mut RawDocument, cells: Vec<Range<usize>>, row: usize| {
-        for (col, cell) in cells.into_iter().enumerate() {
+    // A cell is one or more pieces of lines (a cell whose text wraps onto the next line).
+    let push_row = |doc: &mut RawDocument, cells: Vec<Vec<Range<usize>>>, row: usize| {
+        for (col, pieces) in cells.into_iter().enumerate() {
             let mut builder = TextBuilder::default();
-            push_line(&mut builder, source, cell);
+            for (k, piece) in pieces.into_iter().enumerate() {
+                if k > 0 {
+                    builder.space(piece.start);
+                }
+                push_line(&mut builder, source, piece);
+            }
             doc.push(
                 RawKind::TableCell {
                     table,
@@ -235,18 +248,165 @@ fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i
             );
         }
     };
-    push_row(doc, header, 0);
+    let needed = text[lines[i].range.clone()].matches('|').count();
+    push_row(doc, header.into_iter().map(|c| vec![c]).collect(), 0);
     let mut row = 1;
     let mut j = i + 2;
-    while let Some(line) = lines.get(j) {
-        let Some(cells) = pipe_cells(text, &line.range) else {
-            break;
-        };
+    while let Some((cells, next)) = wrapped_row(text, lines, j, needed) {
         push_row(doc, cells, row);
         row += 1;
-        j += 1;
+        j = next;
     }
     j
+}
+
+/// The row of a pipe table starting at line `j`, joining the lines a wrapped cell continues
+/// on until the row has as many `|` as the header: its cells, and the line after it.
+fn wrapped_row(
+    text: &str,
+    lines: &[Line],
+    j: usize,
+    needed: usize,
+) -> Option<(Vec<Vec<Range<usize>>>, usize)> {
+    let first = lines.get(j)?;
+    let mut pipes = text[first.range.clone()].matches('|').count();
+    if first.kind != LineKind::Text || pipes == 0 {
+        return None;
+    }
+    let mut end = j + 1;
+    while pipes < needed && end < lines.len() && end - j < 8 {
+        let line = &lines[end];
+        let more = text[line.range.clone()].matches('|').count();
+        if line.kind != LineKind::Text || pipes + more > needed {
+            break;
+        }
+        pipes += more;
+        end += 1;
+    }
+    // "… | <https://…> |" then the last cell's text alone on the next line.
+    let last_line = &text[lines[end - 1].range.clone()];
+    if pipes == needed
+        && last_line.trim_end().ends_with('|')
+        && !text[first.range.clone()].trim_start().starts_with('|')
+        && lines
+            .get(end)
+            .is_some_and(|l| l.kind == LineKind::Text && !text[l.range.clone()].contains('|'))
+    {
+        end += 1;
+    }
+    // Split the joined lines at each `|` into cells made of line pieces.
+    let mut cells: Vec<Vec<Range<usize>>> = vec![Vec::new()];
+    for line in &lines[j..end] {
+        let mut start = line.range.start;
+        for (offset, c) in text[line.range.clone()].char_indices() {
+            if c == '|' {
+                let at = line.range.start + offset;
+                cells.last_mut().expect("a cell").push(start..at);
+                cells.push(Vec::new());
+                start = at + 1;
+            }
+        }
+        cells
+            .last_mut()
+            .expect("a cell")
+            .push(start..line.range.end);
+    }
+    let trimmed: Vec<Vec<Range<usize>>> = cells
+        .into_iter()
+        .map(|pieces| {
+            pieces
+                .into_iter()
+                .filter_map(|r| {
+                    let piece = &text[r.clone()];
+                    let lead = piece.len() - piece.trim_start().len();
+                    let end = r.start + piece.trim_end().len();
+                    (r.start + lead < end).then_some(r.start + lead..end)
+                })
+                .collect()
+        })
+        .collect();
+    // Outer pipes leave an empty first and last cell.
+    let mut cells = trimmed;
+    if text[first.range.clone()].trim_start().starts_with('|')
+        && cells.first().is_some_and(Vec::is_empty)
+    {
+        cells.remove(0);
+    }
+    if cells.len() > 1 && cells.last().is_some_and(Vec::is_empty) {
+        cells.pop();
+    }
+    (cells.len() >= 2).then_some((cells, end))
+}
+
+/// Cell ranges of a tab-separated row with at least two cells.
+fn tab_cells(text: &str, range: &Range<usize>) -> Option<Vec<Range<usize>>> {
+    let line = &text[range.clone()];
+    if !line.trim().contains('\t') {
+        return None;
+    }
+    let mut cells = Vec::new();
+    let mut start = 0;
+    for (i, c) in line
+        .char_indices()
+        .chain(std::iter::once((line.len(), '\t')))
+    {
+        if c == '\t' {
+            let cell = &line[start..i];
+            let lead = cell.len() - cell.trim_start().len();
+            let end = start + cell.trim_end().len();
+            cells.push(range.start + (start + lead).min(end)..range.start + end);
+            start = i + 1;
+        }
+    }
+    cells.retain(|c| !c.is_empty());
+    (cells.len() >= 2).then_some(cells)
+}
+
+/// How many consecutive lines from `i` are tab-separated rows with the same number of cells
+/// (a table exported from a spreadsheet or a word processor).
+fn tab_table_rows(text: &str, lines: &[Line], i: usize) -> usize {
+    let Some(first) = tab_cells(text, &lines[i].range) else {
+        return 0;
+    };
+    lines[i..]
+        .iter()
+        .take_while(|l| tab_cells(text, &l.range).is_some_and(|c| c.len() == first.len()))
+        .count()
+}
+
+/// Push the tab-separated table starting at line `i`; its first row is the header when its
+/// cells read like column names. Returns the index of the first line after it.
+fn push_tab_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i: usize) -> usize {
+    let text = &source.text;
+    let rows = tab_table_rows(text, lines, i);
+    let table = doc.new_table(TableOrigin::Markup);
+    let header_row = tab_cells(text, &lines[i].range).is_some_and(|cells| {
+        let headers = cells
+            .iter()
+            .filter(|c| is_header_cell(&quick_normalize(&text[(*c).clone()])))
+            .count();
+        headers * 2 >= cells.len()
+    });
+    for (row, line) in lines[i..i + rows].iter().enumerate() {
+        for (col, cell) in tab_cells(text, &line.range)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            let mut builder = TextBuilder::default();
+            push_line(&mut builder, source, cell);
+            doc.push(
+                RawKind::TableCell {
+                    table,
+                    row,
+                    col,
+                    header: header_row && row == 0,
+                },
+                builder,
+            );
+        }
+    }
+    i + rows
 }
 
 fn flush(doc: &mut RawDocument, current: &mut Option<Pending>) {
@@ -490,6 +650,61 @@ mod tests {
             )
         );
         assert_eq!(cells[6].0, "后文。");
+    }
+
+    #[test]
+    fn pipe_rows_wrapped_over_lines() {
+        let text = "序号 | SDK名称 | 收集信息 | 公司\n---|---|---|---\n1 | 某推送SDK | 设备信息、\n网络信息 | 某某有限公司\n2 | 某统计SDK | 设备型号 |\n某某数据有限公司\n\n后文。\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        let texts: Vec<&str> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "序号",
+                "SDK名称",
+                "收集信息",
+                "公司",
+                "1",
+                "某推送SDK",
+                "设备信息、网络信息",
+                "某某有限公司",
+                "2",
+                "某统计SDK",
+                "设备型号",
+                "某某数据有限公司",
+                "后文。"
+            ]
+        );
+    }
+
+    #[test]
+    fn tab_separated_tables() {
+        let text =
+            "序号\tSDK名称\t使用目的\n1\t某推送SDK\t消息推送\n2\t某统计SDK\t统计分析\n后文。\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        let cells: Vec<(&str, RawKind)> = doc
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.kind))
+            .collect();
+        assert_eq!(cells.len(), 10);
+        assert_eq!(
+            cells[1],
+            (
+                "SDK名称",
+                RawKind::TableCell {
+                    table: 0,
+                    row: 0,
+                    col: 1,
+                    header: true
+                }
+            )
+        );
+        assert_eq!(cells[4].0, "某推送SDK");
+        assert_eq!(cells[9].0, "后文。");
+        // One line with a tab is not a table.
+        let doc = parse(&MappedText::identity("姓名\t张三\n后文。\n", 0));
+        assert!(doc.blocks.iter().all(|b| b.kind == RawKind::Paragraph));
     }
 
     #[test]

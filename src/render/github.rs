@@ -1,8 +1,9 @@
-//! GitHub Actions workflow commands: one annotation per finding on the pull request.
+//! GitHub Actions workflow commands: one annotation per finding on the pull request, and a
+//! warning for each file that was not read, so a skipped file is never a silent pass.
 
 use std::fmt::Write;
 
-use crate::diagnostic::{Report, Severity};
+use crate::diagnostic::{FileStatus, Report, Severity};
 
 fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
@@ -44,12 +45,45 @@ pub fn render(report: &Report) -> String {
             escape_data(&message)
         );
     }
+    for file in &report.files {
+        if let FileStatus::Skipped(reason) = &file.status {
+            let _ = writeln!(
+                out,
+                "::warning file={},title={}::{}",
+                escape_property(&file.source.display),
+                escape_property("privlint skipped this file"),
+                escape_data(&format!("Not checked: {reason}"))
+            );
+        }
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipped_files_are_annotated() {
+        use crate::diagnostic::{FileEntry, FileKind};
+        use crate::source::SourceFile;
+
+        let report = Report {
+            files: vec![FileEntry {
+                source: SourceFile::from_text("docs/huge, old.html", ""),
+                kind: FileKind::Policy,
+                format: None,
+                lang: None,
+                status: FileStatus::Skipped("larger than the 64 MiB limit".into()),
+                note: None,
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            render(&report),
+            "::warning file=docs/huge%2C old.html,title=privlint skipped this file::Not checked: larger than the 64 MiB limit\n"
+        );
+    }
 
     #[test]
     fn escapes_like_the_actions_toolkit() {

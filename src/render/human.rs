@@ -2,8 +2,10 @@
 //! title as label, the fix hint and the legal citations, then a summary line. This is the only
 //! module that uses miette's renderer.
 
+use std::fmt;
+
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
@@ -18,6 +20,7 @@ const EXCERPT_COLUMNS: usize = 36;
 
 /// The source as miette sees it: columns counted in characters (miette's own `str` source
 /// counts bytes), and long lines cut to an excerpt around the span.
+#[derive(Debug)]
 struct Excerpt {
     name: String,
     text: String,
@@ -117,7 +120,69 @@ fn span(start: usize, end: usize) -> SourceSpan {
     SourceSpan::from((start, end.saturating_sub(start)))
 }
 
-fn diagnostic(report: &Report, rules: &RuleSet, finding: &Finding) -> miette::Report {
+/// A finding as miette renders it: its labels in one file, and labels in other files (the
+/// policy of a manifest cross-check) as related diagnostics with their own source.
+#[derive(Debug)]
+struct Rendered {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    labels: Vec<LabeledSpan>,
+    source: Excerpt,
+    related: Vec<Rendered>,
+}
+
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        (!self.related.is_empty()).then(|| {
+            Box::new(self.related.iter().map(|r| r as &dyn Diagnostic))
+                as Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>
+        })
+    }
+}
+
+fn excerpt(report: &Report, file: usize) -> Excerpt {
+    let entry = &report.files[file];
+    Excerpt {
+        name: entry.source.display.clone(),
+        text: entry.source.text.clone(),
+    }
+}
+
+fn diagnostic(report: &Report, rules: &RuleSet, finding: &Finding) -> Rendered {
     let entry = &report.files[finding.primary.file];
     let lang = entry.lang.unwrap_or(Lang::En);
     let label = rules
@@ -131,19 +196,43 @@ fn diagnostic(report: &Report, rules: &RuleSet, finding: &Finding) -> miette::Re
         };
         help.push_str(&format!("\n{heading}: {}", finding.references.join("; ")));
     }
-    let primary = LabeledSpan::new_primary_with_span(
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
         label,
         span(finding.primary.span.start, finding.primary.span.end),
-    );
-    let diagnostic = MietteDiagnostic::new(finding.message.clone())
-        .with_code(finding.rule.clone())
-        .with_severity(severity(finding.severity))
-        .with_help(help)
-        .with_labels([primary]);
-    miette::Report::new(diagnostic).with_source_code(Excerpt {
-        name: entry.source.display.clone(),
-        text: entry.source.text.clone(),
-    })
+    )];
+    let mut related = Vec::new();
+    for other in &finding.related {
+        let at = span(other.span.start, other.span.end);
+        if other.file == finding.primary.file {
+            labels.push(LabeledSpan::new_with_span(other.message.clone(), at));
+        } else {
+            let name = &report.files[other.file].source.display;
+            related.push(Rendered {
+                message: other
+                    .message
+                    .clone()
+                    .map_or_else(|| name.clone(), |m| format!("{m} ({name})")),
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                labels: vec![LabeledSpan::new_primary_with_span(
+                    other.message.clone(),
+                    at,
+                )],
+                source: excerpt(report, other.file),
+                related: Vec::new(),
+            });
+        }
+    }
+    Rendered {
+        message: finding.message.clone(),
+        code: Some(finding.rule.clone()),
+        severity: severity(finding.severity),
+        help: Some(help),
+        labels,
+        source: excerpt(report, finding.primary.file),
+        related,
+    }
 }
 
 pub fn render(report: &Report, rules: &RuleSet, options: &HumanOptions) -> String {
@@ -151,7 +240,7 @@ pub fn render(report: &Report, rules: &RuleSet, options: &HumanOptions) -> Strin
     let mut out = String::new();
     for finding in &report.findings {
         let rendered = diagnostic(report, rules, finding);
-        if handler.render_report(&mut out, rendered.as_ref()).is_err() {
+        if handler.render_report(&mut out, &rendered).is_err() {
             out.push_str(&format!("{}: {}\n", finding.rule, finding.message));
         }
         out.push('\n');

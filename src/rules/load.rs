@@ -9,7 +9,11 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::Deserialize;
 
-use super::spec::{CheckKind, CheckSpec, LangPatterns, Localized, RuleSpec};
+use super::builtin::{Builtin, builtin};
+use super::spec::{CheckKind, CheckSpec, LangPatterns, RuleSpec};
+use super::taxonomy::{
+    CategoriesFile, PermissionsFile, Taxonomy, VendorsFile, unknown_permission_data,
+};
 use super::{Check, Group, Lexicon, Origin, Rule, RuleSet};
 use crate::diagnostic::SetupError;
 use crate::document::Lang;
@@ -65,27 +69,6 @@ struct LinkSpec {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MacroSpec {
-    #[serde(default)]
-    en: Vec<String>,
-    #[serde(default)]
-    zh: Vec<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TaxonomySpec {
-    categories: BTreeMap<String, CategorySpec>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CategorySpec {
-    /// Read by people and by the manifest checks; patterns only need the synonyms.
-    #[serde(rename = "label")]
-    _label: Localized,
-    sensitive: bool,
-    #[serde(default, rename = "references")]
-    _references: Vec<String>,
     #[serde(default)]
     en: Vec<String>,
     #[serde(default)]
@@ -228,23 +211,50 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
             .map_err(|e| errors.push(e))
             .ok()
     });
+    let mut taxonomy = Taxonomy::default();
     for source in sources.iter().filter(|s| is_taxonomy(&s.path)) {
-        if let Ok(taxonomy) = parse_yaml::<TaxonomySpec>(source).map_err(|e| errors.push(e)) {
-            let (mut sensitive_en, mut sensitive_zh) = (Vec::new(), Vec::new());
-            let (mut all_en, mut all_zh) = (Vec::new(), Vec::new());
-            for (key, category) in &taxonomy.categories {
-                macros.insert(format!("taxonomy:{key}"), &category.en, &category.zh);
-                all_en.extend(category.en.iter().cloned());
-                all_zh.extend(category.zh.iter().cloned());
-                if category.sensitive {
-                    sensitive_en.extend(category.en.iter().cloned());
-                    sensitive_zh.extend(category.zh.iter().cloned());
+        let name = &source.path[format!("rules/{TAXONOMY_DIR}").len()..];
+        match name {
+            "categories.yaml" => {
+                let Ok(file) = parse_yaml::<CategoriesFile>(source).map_err(|e| errors.push(e))
+                else {
+                    continue;
+                };
+                let (mut sensitive_en, mut sensitive_zh) = (Vec::new(), Vec::new());
+                let (mut all_en, mut all_zh) = (Vec::new(), Vec::new());
+                for (key, category) in &file.categories {
+                    macros.insert(format!("taxonomy:{key}"), &category.en, &category.zh);
+                    all_en.extend(category.en.iter().cloned());
+                    all_zh.extend(category.zh.iter().cloned());
+                    if category.sensitive {
+                        sensitive_en.extend(category.en.iter().cloned());
+                        sensitive_zh.extend(category.zh.iter().cloned());
+                    }
+                }
+                macros.insert("taxonomy:sensitive".into(), &sensitive_en, &sensitive_zh);
+                macros.insert("taxonomy:any".into(), &all_en, &all_zh);
+                taxonomy.add_categories(&file);
+            }
+            "permissions.yaml" => {
+                if let Ok(file) = parse_yaml::<PermissionsFile>(source).map_err(|e| errors.push(e))
+                {
+                    taxonomy.add_permissions(&file);
                 }
             }
-            macros.insert("taxonomy:sensitive".into(), &sensitive_en, &sensitive_zh);
-            macros.insert("taxonomy:any".into(), &all_en, &all_zh);
+            "vendors.yaml" => {
+                if let Ok(file) = parse_yaml::<VendorsFile>(source).map_err(|e| errors.push(e)) {
+                    taxonomy.add_vendors(&file);
+                }
+            }
+            _ => errors.push(error_at(
+                source,
+                &[],
+                format!("unknown taxonomy file {name}"),
+                Some("the taxonomy has categories.yaml, permissions.yaml and vendors.yaml".into()),
+            )),
         }
     }
+    errors.extend(taxonomy_problems(&taxonomy, sources));
     if let (Some(spec), Some(source)) = (&lexicon_spec, lexicon_source) {
         for (name, spec) in &spec.macros {
             macros.insert(name.clone(), &spec.en, &spec.zh);
@@ -285,6 +295,7 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
         rules: Vec::new(),
         patterns: Default::default(),
         lexicon,
+        taxonomy,
     };
     let mut seen: HashSet<String> = HashSet::new();
     for source in sources
@@ -315,6 +326,34 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
     } else {
         Err(LoadErrors(errors))
     }
+}
+
+/// Taxonomy patterns that do not parse and permissions that refer to unknown categories.
+fn taxonomy_problems(taxonomy: &Taxonomy, sources: &[Origin]) -> Vec<SetupError> {
+    let Some(source) = sources.iter().find(|s| is_taxonomy(&s.path)) else {
+        return Vec::new();
+    };
+    let mut problems: Vec<String> = taxonomy
+        .pattern_sources()
+        .into_iter()
+        .filter_map(|(owner, pattern)| {
+            regex_syntax::Parser::new()
+                .parse(pattern)
+                .err()
+                .map(|e| format!("{owner}: invalid pattern {pattern:?}: {e}"))
+        })
+        .collect();
+    problems.extend(unknown_permission_data(taxonomy));
+    problems
+        .into_iter()
+        .map(|message| SetupError {
+            path: source.path.clone(),
+            text: String::new(),
+            span: Span::default(),
+            message,
+            help: None,
+        })
+        .collect()
 }
 
 fn parse_yaml<T: for<'de> Deserialize<'de>>(source: &Origin) -> Result<T, SetupError> {
@@ -386,6 +425,8 @@ impl Compiler<'_> {
             severity: spec.severity,
             langs: spec.langs,
             tags: spec.tags,
+            aliases: spec.aliases,
+            profiles: spec.profiles,
             references: spec.references,
             message: spec.message,
             help: spec.help,
@@ -467,7 +508,19 @@ impl Compiler<'_> {
 
     fn lint_examples(&mut self, spec: &RuleSpec) {
         if spec.check.kind == CheckKind::Builtin {
-            return;
+            match builtin(&spec.id) {
+                None => {
+                    self.fail(
+                        &[PathSeg::Key("check"), PathSeg::Key("kind")],
+                        format!("privlint has no built-in check named `{}`", spec.id),
+                        Some("`kind: builtin` is for checks implemented in privlint itself"),
+                    );
+                    return;
+                }
+                // Reported about the input itself: nothing to give an example of.
+                Some(Builtin::Meta) => return,
+                Some(_) => {}
+            }
         }
         for lang in &spec.langs {
             for (key, list) in [
@@ -480,6 +533,43 @@ impl Compiler<'_> {
                         format!("no {key} example in {}", lang.code()),
                         Some("every declared language needs valid and invalid examples"),
                     );
+                }
+            }
+        }
+        let reads_manifests = builtin(&spec.id) == Some(Builtin::Manifest);
+        let may_read_manifests = crate::manifest::REPORTS.contains(&spec.id.as_str());
+        for (key, list) in [
+            ("valid", &spec.examples.valid),
+            ("invalid", &spec.examples.invalid),
+        ] {
+            for (i, example) in list.iter().enumerate() {
+                let at = [
+                    PathSeg::Key("examples"),
+                    PathSeg::Key(key),
+                    PathSeg::Index(i),
+                ];
+                match &example.manifest {
+                    Some(_) if !may_read_manifests => self.fail(
+                        &at,
+                        "only rules that manifests report have `manifest:` examples",
+                        None,
+                    ),
+                    Some(text) => {
+                        if let Err(error) = crate::manifest::Manifest::parse(text) {
+                            self.fail(
+                                &at,
+                                format!("the example manifest does not load: {}", error.message),
+                                None,
+                            );
+                        }
+                    }
+                    None if reads_manifests => {
+                        self.fail(&at, "a manifest rule's examples have a `manifest:`", None)
+                    }
+                    None if example.text.trim().is_empty() => {
+                        self.fail(&at, "the example has no `text:`", None)
+                    }
+                    None => {}
                 }
             }
         }

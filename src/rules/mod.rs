@@ -2,11 +2,13 @@
 //! one-pass matcher (`patterns`), evaluation of each check kind (`eval`), and each rule's own
 //! examples (`testing`).
 
+pub mod builtin;
 pub mod eval;
 mod load;
 mod numbers;
 pub mod patterns;
 pub mod spec;
+pub mod taxonomy;
 pub mod testing;
 
 use regex::Regex;
@@ -71,6 +73,19 @@ pub struct Origin {
     pub text: String,
 }
 
+/// The profile of the Chinese rules (PIPL, GB/T 35273, the MIIT/CAC app rules).
+pub const DEFAULT_PROFILE: &str = "cn";
+
+/// The profiles applied to a document when none are configured. English policies get the
+/// `cn` rules too (Chinese apps publish English policies) until GDPR and CCPA packs exist.
+pub fn default_profiles(lang: Lang) -> &'static [String] {
+    static CN: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let cn = CN.get_or_init(|| vec![DEFAULT_PROFILE.to_string()]);
+    match lang {
+        Lang::Zh | Lang::En => cn,
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub id: String,
@@ -78,6 +93,8 @@ pub struct Rule {
     pub severity: Severity,
     pub langs: Vec<Lang>,
     pub tags: Vec<String>,
+    pub aliases: Vec<String>,
+    pub profiles: Vec<String>,
     pub references: Vec<String>,
     pub message: Localized,
     pub help: Localized,
@@ -91,6 +108,11 @@ pub struct Rule {
 impl Rule {
     pub fn applies_to(&self, lang: Lang) -> bool {
         self.langs.contains(&lang)
+    }
+
+    /// Whether the rule belongs to one of `profiles` (rules of no profile belong to all).
+    pub fn in_profiles(&self, profiles: &[String]) -> bool {
+        self.profiles.is_empty() || self.profiles.iter().any(|p| profiles.contains(p))
     }
 }
 
@@ -110,10 +132,28 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: PatternTable,
     pub lexicon: Lexicon,
+    pub taxonomy: taxonomy::Taxonomy,
 }
 
 impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The rule with this id or alias.
+    pub fn find(&self, name: &str) -> Option<&Rule> {
+        self.get(name).or_else(|| {
+            self.rules
+                .iter()
+                .find(|r| r.aliases.iter().any(|a| a == name))
+        })
+    }
+
+    /// Every profile some rule belongs to.
+    pub fn profiles(&self) -> std::collections::BTreeSet<String> {
+        self.rules
+            .iter()
+            .flat_map(|r| r.profiles.iter().cloned())
+            .collect()
     }
 }

@@ -14,6 +14,13 @@ pub struct RuleSpec {
     pub langs: Vec<Lang>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Other ids the rule answers to (ids of the rule catalogue it implements).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The regulatory profiles the rule belongs to (default: `cn`); `[]` for rules about
+    /// privlint's own input, which apply under every profile.
+    #[serde(default = "default_profiles")]
+    pub profiles: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,
     pub message: Localized,
@@ -179,6 +186,10 @@ fn default_true() -> bool {
     true
 }
 
+fn default_profiles() -> Vec<String> {
+    vec![super::DEFAULT_PROFILE.to_string()]
+}
+
 #[derive(Clone, Copy, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LangLimits {
@@ -226,7 +237,13 @@ pub struct Example {
     pub lang: Lang,
     #[serde(default = "default_format")]
     pub format: Format,
+    /// The policy text (for manifest rules: the policy the manifest is checked against, if
+    /// any).
+    #[serde(default)]
     pub text: String,
+    /// For manifest rules: the manifest.
+    #[serde(default)]
+    pub manifest: Option<String>,
     /// invalid examples: the exact text each finding underlines, in order.
     #[serde(default)]
     pub expect: Vec<String>,

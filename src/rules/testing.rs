@@ -9,6 +9,8 @@ use super::{Rule, RuleSet};
 use crate::diagnostic::{FileEntry, FileKind, FileStatus, Report};
 use crate::document::{self, Format};
 use crate::engine;
+use crate::manifest::{self, Manifest};
+use crate::sdk;
 use crate::source::SourceFile;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,22 +91,61 @@ pub fn example_report(rule: &Rule, set: &RuleSet, example: &Example) -> Report {
         Format::Html => "example.html",
         Format::Text => "example.txt",
     };
-    let source = SourceFile::from_text(name, &example.text);
-    let doc = document::parse(&source, example.format, Some(example.lang));
-    let (findings, evidence) = engine::lint(&doc, set, &[(rule, None)]);
-    let mut report = Report {
-        files: vec![FileEntry {
+    let selected = [(rule, None)];
+    let mut report = Report::default();
+    let policy = (example.manifest.is_none() || !example.text.trim().is_empty()).then(|| {
+        let source = SourceFile::from_text(name, &example.text);
+        let doc = document::parse(&source, example.format, Some(example.lang));
+        let (findings, evidence) = engine::lint(&doc, set, &selected);
+        report.findings.extend(findings);
+        report.evidence.extend(evidence);
+        report.files.push(FileEntry {
             source,
             kind: FileKind::Policy,
             format: Some(example.format),
             lang: Some(doc.lang),
             status: FileStatus::Checked,
             note: None,
-        }],
-        findings,
-        evidence,
-        ..Report::default()
-    };
+        });
+        doc
+    });
+    if let Some(text) = &example.manifest {
+        let source = SourceFile::from_text("privacy-manifest.yaml", text);
+        let file = report.files.len();
+        // The loader has checked that example manifests parse.
+        if let Ok(manifest) = Manifest::parse(text) {
+            {
+                let run = manifest::Run {
+                    rules: set,
+                    selected: &selected,
+                    file,
+                };
+                let sdks = policy
+                    .as_ref()
+                    .map(|doc| sdk::extract(doc, &set.taxonomy))
+                    .unwrap_or_default();
+                let paired = policy.as_ref().map(|doc| manifest::Policy {
+                    doc,
+                    sdks: &sdks,
+                    file: 0,
+                });
+                report
+                    .findings
+                    .extend(manifest::check(&manifest, &run, paired.as_ref()));
+                if let Some(paired) = &paired {
+                    manifest::escalate(&manifest, file, paired, &mut report.findings);
+                }
+            }
+        }
+        report.files.push(FileEntry {
+            source,
+            kind: FileKind::Manifest,
+            format: None,
+            lang: Some(example.lang),
+            status: FileStatus::Checked,
+            note: None,
+        });
+    }
     report.finish();
     report
 }

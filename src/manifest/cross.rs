@@ -1,0 +1,622 @@
+//! A manifest against its policy: every declared item, SDK and permission must be disclosed
+//! in the text, the policy's entry for each SDK must cover the data the manifest says it
+//! receives, every SDK the policy lists must be declared, and declared children or foreign
+//! regions make the matching text findings errors.
+
+use std::ops::Range;
+
+use regex::Regex;
+
+use super::checks::sdk_label;
+use super::model::{Audience, DataItem, Manifest, SdkDeclaration};
+use super::{
+    Out, POLICY_SDK_NOT_DECLARED, Policy, SDK_SCOPE_MISMATCH, UNDISCLOSED_DATA,
+    UNDISCLOSED_PERMISSION, UNDISCLOSED_SDK,
+};
+use crate::diagnostic::{Finding, Label, Severity};
+use crate::document::{Document, Lang, normalize};
+use crate::rules::taxonomy::Taxonomy;
+use crate::sdk::SdkEntry;
+use crate::source::Span;
+use crate::yaml::PathSeg;
+
+const MISSING_SDK_LIST: &str = "missing-sdk-list";
+const MISSING_MINOR_PROTECTION: &str = "missing-minor-protection";
+const MISSING_CROSS_BORDER: &str = "missing-cross-border-statement";
+
+pub(super) fn run(out: &Out<'_>, policy: &Policy<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    data(out, policy, &mut findings);
+    sdks(out, policy, &mut findings);
+    permissions(out, policy, &mut findings);
+    abroad(out, policy, &mut findings);
+    findings
+}
+
+/// What identifies a data item in text: its names, and the taxonomy terms they match.
+struct Names {
+    literals: Vec<String>,
+    terms: Vec<Regex>,
+}
+
+impl Names {
+    /// Names and terms of a data item, for text in `lang`.
+    fn of_item(item: &DataItem, taxonomy: &Taxonomy, lang: Lang) -> Names {
+        let names: Vec<&str> = std::iter::once(item.name.as_str())
+            .chain(item.aliases.iter().map(String::as_str))
+            .collect();
+        Names::of(&names, taxonomy, lang)
+    }
+
+    fn of(names: &[&str], taxonomy: &Taxonomy, lang: Lang) -> Names {
+        let mut literals = Vec::new();
+        let mut terms: Vec<Regex> = Vec::new();
+        for name in names {
+            let name = normalize(name);
+            // "设备标识信息" is also written "设备标识".
+            if let Some(stem) = name.strip_suffix("信息").filter(|s| s.chars().count() >= 3) {
+                literals.push(stem.to_lowercase());
+            }
+            literals.push(name.to_lowercase());
+            let found = taxonomy.terms_naming(&name);
+            let same_lang: Vec<&Regex> = found
+                .iter()
+                .filter(|(_, l, _)| *l == lang)
+                .map(|(_, _, re)| *re)
+                .collect();
+            if same_lang.is_empty() {
+                // A Chinese name in an English policy: any term of its category.
+                for (category, _, _) in &found {
+                    terms.extend(category.terms(lang).iter().cloned());
+                }
+            } else {
+                terms.extend(same_lang.into_iter().cloned());
+            }
+        }
+        Names { literals, terms }
+    }
+
+    /// Names and terms of a category key (`device`), for text in `lang`.
+    fn of_category(key: &str, taxonomy: &Taxonomy, lang: Lang) -> Names {
+        Names {
+            literals: Vec::new(),
+            terms: taxonomy
+                .category(key)
+                .map(|c| c.terms(lang).to_vec())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Where in `text` one of the names or terms occurs.
+    fn find(&self, text: &str) -> Option<Range<usize>> {
+        let lower = text.to_lowercase();
+        // Lowercasing keeps byte offsets for ASCII and CJK text; use them only then.
+        let literal = self
+            .literals
+            .iter()
+            .filter(|l| !l.is_empty())
+            .find_map(|l| lower.find(l.as_str()).map(|at| at..at + l.len()))
+            .filter(|r| {
+                lower.len() == text.len()
+                    && text.is_char_boundary(r.start)
+                    && text.is_char_boundary(r.end)
+            });
+        literal.or_else(|| {
+            self.terms
+                .iter()
+                .find_map(|re| re.find(text).filter(|m| !m.is_empty()).map(|m| m.range()))
+        })
+    }
+
+    /// The first block of `doc` that mentions one of the names.
+    fn find_in(&self, doc: &Document) -> Option<(usize, Range<usize>)> {
+        doc.blocks
+            .iter()
+            .enumerate()
+            .find_map(|(b, block)| self.find(&block.text).map(|r| (b, r)))
+    }
+}
+
+/// A label in the policy: the heading of the section where something should have been
+/// said, else the title.
+fn policy_anchor(policy: &Policy<'_>, heading: &Regex, message: String) -> Label {
+    let doc = policy.doc;
+    let block = doc
+        .blocks
+        .iter()
+        .position(|b| b.is_heading() && heading.is_match(&b.text))
+        .or(doc.title)
+        .unwrap_or(0);
+    let span = doc.blocks.get(block).map_or(Span::default(), |b| b.span);
+    Label {
+        file: policy.file,
+        span,
+        message: Some(message),
+    }
+}
+
+fn collection_heading() -> Regex {
+    Regex::new(r"(?i)收集|使用您的个人信息|个人信息类型|information (?:we|you) (?:collect|provide)|collect").expect("heading pattern")
+}
+
+/// Declared items the policy never names.
+fn data(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
+    if !out.wants(UNDISCLOSED_DATA) {
+        return;
+    }
+    let taxonomy = &out.run.rules.taxonomy;
+    let heading = collection_heading();
+    for (i, item) in out.manifest.spec.data.iter().enumerate() {
+        let names = Names::of_item(item, taxonomy, policy.doc.lang);
+        if names.find_in(policy.doc).is_some() {
+            continue;
+        }
+        let sensitive = super::checks::is_sensitive(item, taxonomy);
+        let span = out.manifest.span(&[
+            PathSeg::Key("data"),
+            PathSeg::Index(i),
+            PathSeg::Key("name"),
+        ]);
+        let message = if out.zh() {
+            "隐私政策中应说明收集该信息之处".to_string()
+        } else {
+            "where the policy should disclose it".to_string()
+        };
+        if let Some(mut finding) = out.finding(
+            UNDISCLOSED_DATA,
+            out.run.file,
+            span,
+            vec![item.name.clone()],
+            Some(if sensitive {
+                Severity::Error
+            } else {
+                Severity::Warning
+            }),
+        ) {
+            finding
+                .related
+                .push(policy_anchor(policy, &heading, message));
+            findings.push(finding);
+        }
+    }
+}
+
+/// "友盟+SDK" and "友盟统计" and "Umeng" are the same SDK: names match when one contains the
+/// other, ignoring case, spaces and the word SDK, or when a known vendor's names match both.
+fn same_sdk(declared: &SdkDeclaration, entry_text: &str, taxonomy: &Taxonomy) -> bool {
+    let simplify = |s: &str| {
+        normalize(s)
+            .to_lowercase()
+            .replace(['+', '-', '_'], "")
+            .replace("sdk", "")
+            .split_whitespace()
+            .collect::<String>()
+    };
+    let entry = simplify(entry_text);
+    let names = std::iter::once(declared.name.as_str())
+        .chain(declared.aliases.iter().map(String::as_str))
+        .chain(declared.vendor.as_deref());
+    for name in names {
+        let name = simplify(name);
+        if name.chars().count() >= 2 && entry.contains(&name) {
+            return true;
+        }
+    }
+    taxonomy
+        .vendor_in(&declared.name)
+        .and_then(|v| v.names())
+        .is_some_and(|re| re.is_match(entry_text))
+}
+
+/// The data names an SDK declaration's scope stands for.
+fn scope_names<'a>(
+    declared: &'a SdkDeclaration,
+    manifest: &'a Manifest,
+    taxonomy: &Taxonomy,
+    lang: Lang,
+) -> Vec<(&'a str, Names)> {
+    declared
+        .data
+        .iter()
+        .filter_map(|reference| {
+            if let Some(item) = manifest.spec.data.iter().find(|d| &d.id == reference) {
+                return Some((item.name.as_str(), Names::of_item(item, taxonomy, lang)));
+            }
+            taxonomy.category(reference).map(|_| {
+                (
+                    reference.as_str(),
+                    Names::of_category(reference, taxonomy, lang),
+                )
+            })
+        })
+        .collect()
+}
+
+fn sdks(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
+    let manifest = out.manifest;
+    let declared = &manifest.spec.sdks;
+    let taxonomy = &out.run.rules.taxonomy;
+    let doc = policy.doc;
+    let entry_texts: Vec<String> = policy
+        .sdks
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e.name.text(doc),
+                e.vendor.as_ref().map_or("", |v| v.text(doc))
+            )
+        })
+        .collect();
+    if policy.sdks.is_empty() {
+        if !declared.is_empty() {
+            let message = if out.zh() {
+                format!("清单声明了{}个SDK", declared.len())
+            } else {
+                format!("the manifest declares {} SDKs", declared.len())
+            };
+            let anchor = doc.title.map_or(Span::default(), |t| doc.blocks[t].span);
+            if let Some(mut finding) =
+                out.finding(MISSING_SDK_LIST, policy.file, anchor, Vec::new(), None)
+            {
+                finding.related.push(Label {
+                    file: out.run.file,
+                    span: manifest.key_span(&[PathSeg::Key("sdks")]),
+                    message: Some(message),
+                });
+                findings.push(finding);
+            }
+        }
+        return;
+    }
+    let list_label = |entry: &SdkEntry| Label {
+        file: policy.file,
+        span: doc.blocks[entry.name.block].source_span(entry.name.range.clone()),
+        message: Some(if out.zh() {
+            "隐私政策的SDK清单".to_string()
+        } else {
+            "the policy's SDK list".to_string()
+        }),
+    };
+    let mut matched = vec![false; policy.sdks.len()];
+    for (i, sdk) in declared.iter().enumerate() {
+        let found = entry_texts
+            .iter()
+            .position(|text| same_sdk(sdk, text, taxonomy));
+        let path = |key: &'static str| [PathSeg::Key("sdks"), PathSeg::Index(i), PathSeg::Key(key)];
+        let label = sdk_label(out, &sdk.name);
+        let Some(index) = found else {
+            if let Some(mut finding) = out.finding(
+                UNDISCLOSED_SDK,
+                out.run.file,
+                manifest.span(&path("name")),
+                vec![label],
+                None,
+            ) {
+                finding.related.push(list_label(&policy.sdks[0]));
+                findings.push(finding);
+            }
+            continue;
+        };
+        matched[index] = true;
+        let entry = &policy.sdks[index];
+        // Without a scope the text check already reports the entry.
+        let Some(scope) = &entry.scope else {
+            continue;
+        };
+        let scope_text = scope.text(doc);
+        let missing: Vec<&str> = scope_names(sdk, manifest, taxonomy, doc.lang)
+            .into_iter()
+            .filter(|(_, names)| names.find(scope_text).is_none())
+            .map(|(name, _)| name)
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let separator = if out.zh() { "、" } else { ", " };
+        if let Some(mut finding) = out.finding(
+            SDK_SCOPE_MISMATCH,
+            out.run.file,
+            manifest.key_span(&path("data")),
+            vec![label, missing.join(separator)],
+            None,
+        ) {
+            finding.related.push(Label {
+                file: policy.file,
+                span: doc.blocks[scope.block].source_span(scope.range.clone()),
+                message: Some(if out.zh() {
+                    "隐私政策中该SDK的信息范围".to_string()
+                } else {
+                    "the scope the policy gives for this SDK".to_string()
+                }),
+            });
+            findings.push(finding);
+        }
+    }
+    if !out.wants(POLICY_SDK_NOT_DECLARED) {
+        return;
+    }
+    for (entry, _) in policy.sdks.iter().zip(&matched).filter(|(_, m)| !**m) {
+        let span = doc.blocks[entry.name.block].source_span(entry.name.range.clone());
+        let label = sdk_label(out, entry.name.text(doc));
+        if let Some(mut finding) = out.finding(
+            POLICY_SDK_NOT_DECLARED,
+            policy.file,
+            span,
+            vec![label],
+            None,
+        ) {
+            finding.related.push(Label {
+                file: out.run.file,
+                span: manifest.key_span(&[PathSeg::Key("sdks")]),
+                message: Some(if out.zh() {
+                    "清单的 sdks".to_string()
+                } else {
+                    "the manifest's sdks".to_string()
+                }),
+            });
+            findings.push(finding);
+        }
+    }
+}
+
+/// Permissions the policy explains neither by name nor by the data they open.
+fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
+    if !out.wants(UNDISCLOSED_PERMISSION) {
+        return;
+    }
+    let manifest = out.manifest;
+    let taxonomy = &out.run.rules.taxonomy;
+    let doc = policy.doc;
+    let heading = Regex::new(r"(?i)权限|permission").expect("heading pattern");
+    let access = Regex::new(
+        r"(?i)权限|授权|读取|访问|获取|调用|申请|开启|允许|使用您的|\bpermissions?\b|\baccess\b|\ballow\b|\buse your\b",
+    )
+    .expect("access pattern");
+    for (i, permission) in manifest.spec.permissions.iter().enumerate() {
+        let known = taxonomy.permission(&permission.name);
+        let raw = permission.name.to_lowercase();
+        let by_name = doc
+            .blocks
+            .iter()
+            .any(|b| b.text.to_lowercase().contains(&raw));
+        // "联系人" alone may be a contact person; with "权限" or "读取" it is the permission.
+        let by_word = known.and_then(|p| p.words(doc.lang)).is_some_and(|re| {
+            doc.blocks.iter().any(|b| {
+                b.sentences.iter().any(|s| {
+                    let sentence = &b.text[s.clone()];
+                    re.is_match(sentence) && access.is_match(sentence)
+                })
+            })
+        });
+        let by_data = permission.data.iter().any(|reference| {
+            manifest
+                .spec
+                .data
+                .iter()
+                .find(|d| &d.id == reference)
+                .is_some_and(|item| {
+                    Names::of_item(item, taxonomy, doc.lang)
+                        .find_in(doc)
+                        .is_some()
+                })
+        });
+        if by_name || by_word || by_data {
+            continue;
+        }
+        let dangerous = known.is_none_or(|p| p.dangerous);
+        let shown = known.map_or_else(
+            || permission.name.clone(),
+            |p| format!("{} ({})", permission.name, p.label.get(doc.lang)),
+        );
+        let span = manifest.span(&[
+            PathSeg::Key("permissions"),
+            PathSeg::Index(i),
+            PathSeg::Key("name"),
+        ]);
+        let message = if out.zh() {
+            "隐私政策中说明权限之处".to_string()
+        } else {
+            "where the policy explains permissions".to_string()
+        };
+        if let Some(mut finding) = out.finding(
+            UNDISCLOSED_PERMISSION,
+            out.run.file,
+            span,
+            vec![shown],
+            (!dangerous).then_some(Severity::Warning),
+        ) {
+            finding
+                .related
+                .push(policy_anchor(policy, &heading, message));
+            findings.push(finding);
+        }
+    }
+}
+
+/// The manifest sends data abroad but the policy has no provision for it (PIPL Art. 39:
+/// recipient, purpose, the way to exercise rights abroad). A policy that says nothing at
+/// all about storage is left to the text rule, which `escalate` raises.
+fn abroad(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
+    let Some(declared) = foreign_declaration(out.manifest) else {
+        return;
+    };
+    let doc = policy.doc;
+    let provision = Regex::new(
+        r"(?i)跨境|出境|境外|海外|国外|全球范围|(?:所在|使用)[^。；]{0,20}(?:国家|地区)[^。；]{0,15}(?:之外|以外)|以外的国家|其他国家|international|cross-border|abroad|overseas|outside (?:of )?(?:the |your )?(?:country|EEA|EU|European|United Kingdom|UK|China|jurisdiction)|other countries|third countries|standard contractual clauses",
+    )
+    .expect("provision pattern");
+    let denial = Regex::new(
+        r"(?i)不(?:会|得)?[^。；]{0,8}(?:传输|提供|转移|传送)[^。；]{0,6}(?:至|到|给)?(?:境外|海外|国外)|不(?:会|得)?[^。；]{0,6}(?:向|至|到|往)(?:境外|海外|国外)[^。；]{0,8}(?:传输|提供|转移|传送)|(?:will not|won't|never|do not|don't) (?:be )?transfer",
+    )
+    .expect("denial pattern");
+    let provides = doc.blocks.iter().any(|b| {
+        b.sentences.iter().any(|s| {
+            let sentence = &b.text[s.clone()];
+            provision.is_match(sentence) && !denial.is_match(sentence)
+        })
+    });
+    if provides {
+        return;
+    }
+    let storage =
+        Regex::new(r"(?i)存储|存放|保存|储存|境内|stor(?:e|ed|age)|located|hosted|transfer")
+            .expect("heading pattern");
+    let Some(mut finding) = out.finding(
+        MISSING_CROSS_BORDER,
+        policy.file,
+        policy_anchor(policy, &storage, String::new()).span,
+        Vec::new(),
+        Some(Severity::Error),
+    ) else {
+        return;
+    };
+    finding.primary.message = Some(if out.zh() {
+        "隐私政策说明存储地点之处".to_string()
+    } else {
+        "where the policy says where data is stored".to_string()
+    });
+    finding.message = if out.zh() {
+        "清单声明个人信息会向境外提供或存储于境外，但隐私政策没有相应的出境说明".to_string()
+    } else {
+        "The manifest sends personal information abroad, but the policy does not provide for the transfer".to_string()
+    };
+    finding.related.push(Label {
+        file: out.run.file,
+        span: declared,
+        message: Some(if out.zh() {
+            "清单声明的境外地区".to_string()
+        } else {
+            "the region outside mainland China the manifest declares".to_string()
+        }),
+    });
+    findings.push(finding);
+}
+
+/// Whether a region code is outside mainland China (for PIPL, Hong Kong and Macao are too).
+fn foreign(region: &str) -> bool {
+    let region = region.trim().to_ascii_uppercase();
+    !matches!(
+        region.as_str(),
+        "CN" | "CHN" | "中国" | "中国大陆" | "CHINA" | ""
+    )
+}
+
+/// Where the manifest declares data leaving China, if it does.
+fn foreign_declaration(manifest: &Manifest) -> Option<Span> {
+    let spec = &manifest.spec;
+    let region_at = |list: &'static str, i: usize, key: &'static str| {
+        manifest.span(&[PathSeg::Key(list), PathSeg::Index(i), PathSeg::Key(key)])
+    };
+    if let Some(i) = spec.app.regions.iter().position(|r| foreign(r)) {
+        return Some(manifest.span(&[
+            PathSeg::Key("app"),
+            PathSeg::Key("regions"),
+            PathSeg::Index(i),
+        ]));
+    }
+    spec.data
+        .iter()
+        .position(|d| d.storage_region.as_deref().is_some_and(foreign))
+        .map(|i| region_at("data", i, "storage_region"))
+        .or_else(|| {
+            spec.sdks
+                .iter()
+                .position(|s| s.region.as_deref().is_some_and(foreign))
+                .map(|i| region_at("sdks", i, "region"))
+        })
+        .or_else(|| {
+            spec.recipients
+                .iter()
+                .position(|r| r.region.as_deref().is_some_and(foreign))
+                .map(|i| region_at("recipients", i, "region"))
+        })
+}
+
+/// Make the policy's missing minors and cross-border findings errors when the manifest
+/// declares children or foreign regions, pointing at the declaration; merge a cross-check
+/// `missing-sdk-list` into the text one when both exist.
+pub(super) fn escalate(
+    manifest: &Manifest,
+    manifest_file: usize,
+    policy_file: usize,
+    lang: Lang,
+    findings: &mut Vec<Finding>,
+) {
+    let zh = lang == Lang::Zh;
+    let children = manifest
+        .spec
+        .app
+        .audiences
+        .iter()
+        .position(|a| *a == Audience::ChildrenUnder14)
+        .map(|i| {
+            manifest.span(&[
+                PathSeg::Key("app"),
+                PathSeg::Key("audiences"),
+                PathSeg::Index(i),
+            ])
+        });
+    let abroad = foreign_declaration(manifest);
+    // The text rule and the cross-check found the same gap: keep the text finding, with
+    // the cross-check's label into the manifest and the higher severity.
+    for rule in [MISSING_SDK_LIST, MISSING_CROSS_BORDER] {
+        let from_manifest = |f: &Finding| f.related.iter().any(|l| l.file == manifest_file);
+        let text = findings
+            .iter()
+            .position(|f| f.rule == rule && f.primary.file == policy_file && !from_manifest(f));
+        let cross = findings
+            .iter()
+            .position(|f| f.rule == rule && from_manifest(f));
+        if let (Some(text), Some(cross)) = (text, cross) {
+            let merged = findings.remove(cross);
+            let text = if cross < text { text - 1 } else { text };
+            findings[text].related.extend(merged.related);
+            findings[text].severity = findings[text].severity.max(merged.severity);
+        }
+    }
+    for finding in findings.iter_mut().filter(|f| {
+        f.primary.file == policy_file && !f.related.iter().any(|l| l.file == manifest_file)
+    }) {
+        let declared = match finding.rule.as_str() {
+            MISSING_MINOR_PROTECTION => children.map(|span| {
+                let text = if zh {
+                    "清单声明面向不满十四周岁的儿童"
+                } else {
+                    "the manifest declares children under 14 as users"
+                };
+                (span, text)
+            }),
+            MISSING_CROSS_BORDER => abroad.map(|span| {
+                let text = if zh {
+                    "清单声明了境外的地区"
+                } else {
+                    "the manifest declares a region outside mainland China"
+                };
+                (span, text)
+            }),
+            _ => None,
+        };
+        if let Some((span, text)) = declared {
+            finding.severity = Severity::Error;
+            finding.related.push(Label {
+                file: manifest_file,
+                span,
+                message: Some(text.to_string()),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        assert!(!foreign("CN"));
+        assert!(!foreign("cn"));
+        assert!(foreign("HK"));
+        assert!(foreign("US"));
+    }
+}

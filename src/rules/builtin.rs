@@ -1,0 +1,307 @@
+//! Checks written in Rust rather than as patterns. A rule file with `kind: builtin` gives
+//! them their id, severity, messages and examples; this module says which ids exist and
+//! runs the ones that read a policy text: the SDK-list checks over the entries
+//! [`crate::sdk::extract`] finds. Manifest checks live in [`crate::manifest`].
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::eval::{Hit, Outcome};
+use super::{Rule, RuleSet};
+use crate::diagnostic::Severity;
+use crate::document::{Document, Lang};
+use crate::sdk::{Field, SdkEntry, has_url, list_region, names_entity};
+
+/// What a built-in check reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// Reported by privlint itself about its input (unreadable files, suppressions).
+    Meta,
+    /// Runs on a policy document.
+    Text,
+    /// Runs on a manifest, or on a manifest and its policy.
+    Manifest,
+}
+
+pub const SDK_MISSING_SCOPE: &str = "sdk-missing-scope";
+pub const SDK_ENTRY_INCOMPLETE: &str = "sdk-entry-incomplete";
+pub const THIRD_PARTY_NOT_LISTED: &str = "third-party-mentioned-not-listed";
+
+/// Every built-in check by rule id.
+pub fn builtin(id: &str) -> Option<Builtin> {
+    match id {
+        "parse-error" | "unused-suppression" | "invalid-suppression" => Some(Builtin::Meta),
+        SDK_MISSING_SCOPE | SDK_ENTRY_INCOMPLETE | THIRD_PARTY_NOT_LISTED => Some(Builtin::Text),
+        id if crate::manifest::CHECKS.contains(&id) => Some(Builtin::Manifest),
+        _ => None,
+    }
+}
+
+/// Run a built-in text check on a document and its SDK entries.
+pub fn evaluate(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> Outcome {
+    let hits = match rule.id.as_str() {
+        SDK_MISSING_SCOPE => missing_scope(rule, doc, sdks),
+        SDK_ENTRY_INCOMPLETE => incomplete(rule, doc, sdks),
+        THIRD_PARTY_NOT_LISTED => not_listed(rule, set, doc, sdks),
+        _ => Vec::new(),
+    };
+    Outcome {
+        hits,
+        evidence: None,
+    }
+}
+
+/// A cell or value that says nothing: "/", "N/A", "详见其隐私政策", "相关信息". ("无" says the
+/// SDK collects nothing, which is a statement.)
+pub fn is_placeholder(text: &str) -> bool {
+    static EMPTY: OnceLock<Regex> = OnceLock::new();
+    let empty = EMPTY.get_or_init(|| {
+        Regex::new(
+            r"(?i)^(?:/|-|—|--|n/?a|null|tbd|待定|详见.{0,30}|(?:请)?(?:参见|参考|见).{0,30}(?:政策|链接|说明|官网)|相关(?:的)?(?:个人)?信息(?:等)?|必要(?:的)?(?:个人)?信息(?:等)?|个人信息(?:等)?|see (?:their|its|the) (?:privacy )?policy.{0,20}|various|other information)$",
+        )
+        .expect("placeholder pattern")
+    });
+    let text = text.trim().trim_end_matches(['。', '.', ';']);
+    text.chars().all(|c| !c.is_alphanumeric()) || empty.is_match(text)
+}
+
+fn hit_at(field: &Field, terms: Vec<String>, severity: Severity) -> Hit {
+    Hit {
+        severity,
+        block: Some(field.block),
+        range: field.range.clone(),
+        terms,
+        limit: None,
+    }
+}
+
+/// "SDK「名称」" / "the SDK "name"", or a whole list: "SDK清单全部9个条目".
+fn entry_label(doc: &Document, entry: &SdkEntry) -> String {
+    let name = entry.name.text(doc);
+    match doc.lang {
+        Lang::Zh => format!("SDK「{name}」"),
+        Lang::En => format!("the SDK \"{name}\""),
+    }
+}
+
+fn list_label(doc: &Document, count: usize) -> String {
+    match doc.lang {
+        Lang::Zh => format!("SDK清单的全部{count}个条目"),
+        Lang::En => format!("all {count} entries of the SDK list"),
+    }
+}
+
+/// Entries grouped by their table; entries outside tables stand alone.
+fn groups(sdks: &[SdkEntry]) -> Vec<Vec<&SdkEntry>> {
+    let mut groups: Vec<Vec<&SdkEntry>> = Vec::new();
+    for entry in sdks {
+        match groups
+            .iter_mut()
+            .find(|g| entry.table.is_some() && g[0].table == entry.table)
+        {
+            Some(group) => group.push(entry),
+            None => groups.push(vec![entry]),
+        }
+    }
+    groups
+}
+
+fn lacks_scope(doc: &Document, entry: &SdkEntry) -> bool {
+    entry
+        .scope
+        .as_ref()
+        .is_none_or(|f| is_placeholder(f.text(doc)))
+}
+
+/// One finding per entry without a data scope; one for a whole table when none of its
+/// entries has one.
+fn missing_scope(rule: &Rule, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for group in groups(sdks) {
+        let lacking: Vec<&SdkEntry> = group
+            .iter()
+            .copied()
+            .filter(|e| lacks_scope(doc, e))
+            .collect();
+        if lacking.len() >= 2 && lacking.len() == group.len() {
+            let label = list_label(doc, group.len());
+            hits.push(hit_at(&group[0].name, vec![label], rule.severity));
+            continue;
+        }
+        for entry in lacking {
+            let label = entry_label(doc, entry);
+            hits.push(hit_at(&entry.name, vec![label], rule.severity));
+        }
+    }
+    hits
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Part {
+    Vendor,
+    Purpose,
+    Link,
+}
+
+impl Part {
+    fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Part::Vendor, Lang::Zh) => "开发者（公司全称）",
+            (Part::Purpose, Lang::Zh) => "使用目的",
+            (Part::Link, Lang::Zh) => "隐私政策链接",
+            (Part::Vendor, Lang::En) => "the vendor's legal name",
+            (Part::Purpose, Lang::En) => "the purpose",
+            (Part::Link, Lang::En) => "a link to its privacy policy",
+        }
+    }
+}
+
+fn missing_parts(doc: &Document, entry: &SdkEntry) -> Vec<Part> {
+    let text = entry.text(doc);
+    let mut parts = Vec::new();
+    let vendor_named = entry
+        .vendor
+        .as_ref()
+        .is_some_and(|f| names_entity(f.text(doc)))
+        || names_entity(&text);
+    if !vendor_named {
+        parts.push(Part::Vendor);
+    }
+    if entry
+        .purpose
+        .as_ref()
+        .is_none_or(|f| is_placeholder(f.text(doc)))
+    {
+        parts.push(Part::Purpose);
+    }
+    if !has_url(&text) {
+        parts.push(Part::Link);
+    }
+    parts
+}
+
+/// The parts an entry lacks (vendor, purpose, policy link); parts every entry of a table
+/// lacks are reported once for the table. A missing purpose is an error.
+fn incomplete(rule: &Rule, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
+    let severity = |parts: &[Part]| {
+        if parts.contains(&Part::Purpose) {
+            Severity::Error
+        } else {
+            rule.severity
+        }
+    };
+    let describe = |parts: &[Part]| -> String {
+        let separator = if doc.lang == Lang::Zh { "、" } else { ", " };
+        parts
+            .iter()
+            .map(|p| p.label(doc.lang))
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
+    let mut hits = Vec::new();
+    for group in groups(sdks) {
+        let missing: Vec<Vec<Part>> = group.iter().map(|e| missing_parts(doc, e)).collect();
+        let shared: Vec<Part> = if group.len() >= 2 {
+            [Part::Vendor, Part::Purpose, Part::Link]
+                .into_iter()
+                .filter(|p| missing.iter().all(|m| m.contains(p)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if !shared.is_empty() {
+            let label = list_label(doc, group.len());
+            hits.push(hit_at(
+                &group[0].name,
+                vec![label, describe(&shared)],
+                severity(&shared),
+            ));
+        }
+        for (entry, parts) in group.iter().zip(&missing) {
+            let own: Vec<Part> = parts
+                .iter()
+                .copied()
+                .filter(|p| !shared.contains(p))
+                .collect();
+            if !own.is_empty() {
+                let label = entry_label(doc, entry);
+                hits.push(hit_at(
+                    &entry.name,
+                    vec![label, describe(&own)],
+                    severity(&own),
+                ));
+            }
+        }
+    }
+    hits
+}
+
+/// Vendors named in the text (by their SDK or service) that none of the policy's SDK entries
+/// lists. Mentions of an app the user is sent to ("跳转至高德地图App") are not embedded SDKs.
+fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
+    static JUMP: OnceLock<Regex> = OnceLock::new();
+    static APP_AFTER: OnceLock<Regex> = OnceLock::new();
+    static DENIED: OnceLock<Regex> = OnceLock::new();
+    let jump = JUMP.get_or_init(|| {
+        Regex::new(r"(?:跳转|唤起|调起|打开|前往|下载|安装|关注)(?:至|到)?[^,;。]{0,4}$")
+            .expect("jump pattern")
+    });
+    let app_after = APP_AFTER.get_or_init(|| {
+        Regex::new(r"^(?i:\s*(?:app|客户端|公众号|小程序|官网|账号|帐号))").expect("app pattern")
+    });
+    let denied = DENIED.get_or_init(|| {
+        Regex::new(r"(?:不会|未|没有|不)(?:接入|使用|集成|嵌入|共享|提供)[^,;。]{0,6}$|(?i:\b(?:do|does|will) not (?:use|share|integrate)\b)")
+            .expect("denial pattern")
+    });
+    // Without a list of its own there is nothing to compare with: a policy that names SDKs
+    // only in prose is judged by missing-sdk-list.
+    if sdks.is_empty() {
+        return Vec::new();
+    }
+    let listed_blocks = list_region(doc, sdks);
+    let listed: Vec<&str> = listed_blocks
+        .iter()
+        .map(|&b| doc.blocks[b].text.as_str())
+        .collect();
+    let mut hits = Vec::new();
+    for vendor in &set.taxonomy.vendors {
+        let Some(names) = vendor.names() else {
+            continue;
+        };
+        if listed.iter().any(|text| names.is_match(text)) {
+            continue;
+        }
+        let mention = doc
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| !listed_blocks.contains(b))
+            .find_map(|(b, block)| {
+                names
+                    .find_iter(&block.text)
+                    .find(|m| {
+                        let before = &block.text[..m.start()];
+                        let clause = before
+                            .rfind(['。', ';', ','])
+                            .map_or(before, |p| &before[p..]);
+                        !jump.is_match(clause)
+                            && !denied.is_match(clause)
+                            && !app_after.is_match(&block.text[m.end()..])
+                    })
+                    .map(|m| (b, m.range()))
+            });
+        if let Some((block, range)) = mention {
+            let term = doc.blocks[block].text[range.clone()].to_string();
+            hits.push(Hit {
+                severity: rule.severity,
+                block: Some(block),
+                range,
+                terms: vec![term, vendor.label.clone()],
+                limit: None,
+            });
+        }
+    }
+    hits.sort_by_key(|h| (h.block, h.range.start));
+    hits
+}

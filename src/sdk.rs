@@ -1,0 +1,776 @@
+//! Third-party SDK entries listed in a policy: rows of SDK tables (Markdown, HTML, tab- or
+//! line-separated text), runs of `SDK名称:… 使用目的:…` records, such records on one line,
+//! and list items that start with an SDK name. Each entry keeps where its name, vendor,
+//! purpose, data scope and privacy-policy link were found, so checks point at what is there
+//! and say what is missing.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::document::{BlockKind, Document, Lang, TableOrigin};
+use crate::rules::taxonomy::Taxonomy;
+
+/// A piece of a block's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub block: usize,
+    pub range: Range<usize>,
+}
+
+impl Field {
+    pub fn text<'a>(&self, doc: &'a Document) -> &'a str {
+        doc.blocks[self.block].text[self.range.clone()].trim()
+    }
+}
+
+/// How the policy wrote the entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// A row of a table with a header (markup, flattened or tab-separated).
+    Table,
+    /// `key: value` lines, one per field.
+    Records,
+    /// `key: value` pairs on one line.
+    Line,
+    /// A list item or paragraph that starts with the SDK's name.
+    Item,
+}
+
+impl Layout {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Table => "table",
+            Layout::Records => "records",
+            Layout::Line => "line",
+            Layout::Item => "item",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SdkEntry {
+    pub name: Field,
+    pub vendor: Option<Field>,
+    pub purpose: Option<Field>,
+    pub scope: Option<Field>,
+    pub link: Option<Field>,
+    /// Every block of the entry (a table row's cells, a run of records, one item).
+    pub blocks: Vec<usize>,
+    pub layout: Layout,
+    /// Entries of one table share its index; other entries have none.
+    pub table: Option<usize>,
+}
+
+impl SdkEntry {
+    /// The entry's whole text, cell after cell.
+    pub fn text(&self, doc: &Document) -> String {
+        self.blocks
+            .iter()
+            .map(|&b| doc.blocks[b].text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Name,
+    Vendor,
+    Purpose,
+    Scope,
+    /// Permissions the SDK uses: a data scope when nothing else says what it collects.
+    Permission,
+    Link,
+    Other,
+}
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("built-in SDK pattern"))
+}
+
+/// The role of a column from its header, or of a record from its key.
+fn role(label: &str) -> Role {
+    static LINK: OnceLock<Regex> = OnceLock::new();
+    static PURPOSE: OnceLock<Regex> = OnceLock::new();
+    static SCOPE: OnceLock<Regex> = OnceLock::new();
+    static PERMISSION: OnceLock<Regex> = OnceLock::new();
+    static OTHER: OnceLock<Regex> = OnceLock::new();
+    static VENDOR: OnceLock<Regex> = OnceLock::new();
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    let label = label.trim();
+    let checks: [(&OnceLock<Regex>, &str, Role); 7] = [
+        (
+            &LINK,
+            r"(?i)链接|网址|官网|隐私(?:权)?政策|隐私(?:协议|声明|说明)|保护(?:规则|政策|指引)|privacy|policy|link|url|website",
+            Role::Link,
+        ),
+        (
+            &PURPOSE,
+            r"(?i)目的|用途|功能|场景|业务|purpose|usage|use case|function",
+            Role::Purpose,
+        ),
+        (
+            &SCOPE,
+            r"(?i)信息|数据|字段|范围|种类|data|information|scope|collect|categor",
+            Role::Scope,
+        ),
+        (&PERMISSION, r"(?i)权限|permission", Role::Permission),
+        (
+            &OTHER,
+            r"(?i)序号|编号|版本|方式|是否|类型|类别|version|method|type|^no\.?$|^#$",
+            Role::Other,
+        ),
+        (
+            &VENDOR,
+            r"(?i)来源|提供|开发者|开发商|所属|公司|主体|运营|厂商|供应商|机构|第三方名称|合作方名称|合作伙伴|vendor|provider|developer|company|operator|entity|third[- ]part",
+            Role::Vendor,
+        ),
+        (&NAME, r"(?i)SDK|插件|名称|name|服务", Role::Name),
+    ];
+    checks
+        .into_iter()
+        .find(|(cell, pattern, _)| regex(cell, pattern).is_match(label))
+        .map_or(Role::Other, |(_, _, role)| role)
+}
+
+/// Words that make a header, key or heading about SDKs.
+fn says_sdk(text: &str) -> bool {
+    static SDK: OnceLock<Regex> = OnceLock::new();
+    regex(&SDK, r"(?i)SDK|插件|plug-?in|软件开发工具包").is_match(text)
+}
+
+/// Words of headings and lead-ins that introduce a list of SDKs or embedded services.
+fn sdk_heading(text: &str) -> bool {
+    static CONTEXT: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &CONTEXT,
+        r"(?i)SDK|插件|软件开发工具包|第三方(?:服务|代码|合作)|接入的第三方|third[- ]party (?:sdks?|services|partners|providers|code)|service providers|sub-?processors",
+    )
+    .is_match(text)
+}
+
+/// Whether a block sits under an SDK heading or right after an SDK lead-in.
+fn sdk_context(doc: &Document, block: usize) -> bool {
+    let mut section = Some(doc.blocks[block].section);
+    while let Some(s) = section {
+        if doc.heading_text(s).is_some_and(sdk_heading) {
+            return true;
+        }
+        section = doc.sections[s].parent;
+    }
+    // The paragraph or two before a list often say what it lists.
+    (block.saturating_sub(2)..block).any(|b| {
+        !matches!(doc.blocks[b].kind, BlockKind::TableCell { .. })
+            && sdk_heading(&doc.blocks[b].text)
+    })
+}
+
+/// The blocks of the policy's SDK list: the entries, and the section about SDKs holding
+/// them (entries written in a shape the extractor does not know still sit there).
+pub fn list_region(doc: &Document, entries: &[SdkEntry]) -> HashSet<usize> {
+    let mut region: HashSet<usize> = entries.iter().flat_map(|e| e.blocks.clone()).collect();
+    for entry in entries {
+        let innermost = doc.blocks[entry.name.block].section;
+        let mut section = Some(innermost);
+        let mut about_sdks = None;
+        while let Some(s) = section {
+            if doc.heading_text(s).is_some_and(sdk_heading) {
+                about_sdks = Some(s);
+            }
+            section = doc.sections[s].parent;
+        }
+        if let Some(s) = about_sdks.or((innermost != 0).then_some(innermost)) {
+            region.extend(doc.sections[s].blocks.clone());
+        }
+    }
+    region
+}
+
+/// A legal-entity name: "有限公司", "Inc.", "GmbH".
+pub fn names_entity(text: &str) -> bool {
+    static ENTITY: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &ENTITY,
+        r"有限(?:责任)?公司|股份(?:有限)?公司|集团|研究院|研究所|中心|(?i:\b(?:inc|ltd|llc|l\.l\.c|gmbh|limited|corporation|corp|co|plc|s\.a|b\.v|pte|ag|ab|sarl|s\.r\.l|k\.k)\b)",
+    )
+    .is_match(text)
+}
+
+/// Where a legal-entity name ("某某科技有限公司") stands in `text`.
+fn entity_name(text: &str) -> Option<Range<usize>> {
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &NAME,
+        r"[^\s,;:。、\x22'()]{2,30}?(?:有限(?:责任)?公司|股份(?:有限)?公司|集团|研究院|中心)(?:\([^)]{1,20}\))?|(?i:[A-Z][\w&.,' -]{1,40}?\b(?:inc|ltd|llc|gmbh|limited|corporation|corp|plc|pte)\b\.?)",
+    )
+    .find(text)
+    .map(|m| m.range())
+}
+
+/// Where a web address stands in `text`.
+fn url_in(text: &str) -> Option<Range<usize>> {
+    static URL: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &URL,
+        r"(?i)https?://[^\s<>()\x22']+|www\.[a-z0-9-]+\.[a-z][^\s<>()\x22']*",
+    )
+    .find(text)
+    .map(|m| m.range())
+}
+
+/// Whether `text` contains a web address.
+pub fn has_url(text: &str) -> bool {
+    url_in(text).is_some()
+}
+
+/// All SDK entries of a document, in document order.
+pub fn extract(doc: &Document, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
+    let mut entries = Vec::new();
+    let mut in_tables = vec![false; doc.blocks.len()];
+    for (index, table) in doc.tables.iter().enumerate() {
+        let found = match table.origin {
+            TableOrigin::KeyValue => record_entries(doc, index, taxonomy),
+            TableOrigin::Markup | TableOrigin::Flattened => table_entries(doc, index),
+        };
+        for entry in &found {
+            for &b in &entry.blocks {
+                in_tables[b] = true;
+            }
+        }
+        entries.extend(found);
+    }
+    for (index, block) in doc.blocks.iter().enumerate() {
+        if in_tables[index] || !matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem) {
+            continue;
+        }
+        if let Some(entry) = line_entry(doc, index).or_else(|| item_entry(doc, index, taxonomy)) {
+            entries.push(entry);
+        }
+    }
+    entries.sort_by_key(|e| (e.name.block, e.name.range.start));
+    entries
+}
+
+fn whole(doc: &Document, block: usize) -> Option<Field> {
+    let text = &doc.blocks[block].text;
+    let start = text.len() - text.trim_start().len();
+    let end = text.trim_end().len();
+    (start < end).then_some(Field {
+        block,
+        range: start..end,
+    })
+}
+
+/// Rows of a table whose header names an SDK (or a third party, under an SDK heading).
+fn table_entries(doc: &Document, index: usize) -> Vec<SdkEntry> {
+    let table = &doc.tables[index];
+    let Some(header) = table
+        .header_rows
+        .checked_sub(1)
+        .and_then(|r| table.rows.get(r))
+    else {
+        return Vec::new();
+    };
+    let column = |b: usize| match doc.blocks[b].kind {
+        BlockKind::TableCell { col, .. } => col,
+        _ => usize::MAX,
+    };
+    let mut roles: Vec<(usize, Role)> = header
+        .iter()
+        .map(|&b| (column(b), role(&doc.blocks[b].text)))
+        .collect();
+    let about_sdks = header.iter().any(|&b| says_sdk(&doc.blocks[b].text))
+        || header.first().is_some_and(|&b| sdk_context(doc, b));
+    if !about_sdks {
+        return Vec::new();
+    }
+    // Without a name column, the third party's name is the entry's name.
+    if !roles.iter().any(|(_, r)| *r == Role::Name)
+        && let Some(vendor) = roles.iter_mut().find(|(_, r)| *r == Role::Vendor)
+    {
+        vendor.1 = Role::Name;
+    }
+    let has = |role: Role| roles.iter().any(|(_, r)| *r == role);
+    if !has(Role::Name) || !(has(Role::Purpose) || has(Role::Scope) || has(Role::Vendor)) {
+        return Vec::new();
+    }
+    let role_of = |col: usize| {
+        roles
+            .iter()
+            .find(|(c, _)| *c == col)
+            .map_or(Role::Other, |(_, r)| *r)
+    };
+    let width = header.len();
+    let mut entries = Vec::new();
+    // Under a cell spanning several rows, a row has no cell of its own in that column.
+    let mut above: Vec<Option<usize>> = vec![None; width];
+    for row in table.rows.iter().skip(table.header_rows) {
+        let mut cells: Vec<Option<usize>> = if table.spanned {
+            above.clone()
+        } else {
+            vec![None; width]
+        };
+        for &b in row {
+            if let Some(cell) = cells.get_mut(column(b)) {
+                *cell = Some(b);
+            }
+        }
+        above.clone_from(&cells);
+        let field = |wanted: Role| {
+            cells
+                .iter()
+                .enumerate()
+                .filter(|(col, _)| role_of(*col) == wanted)
+                .find_map(|(_, b)| b.and_then(|b| whole(doc, b)))
+        };
+        let first = |wanted: Role| {
+            cells
+                .iter()
+                .enumerate()
+                .find(|(col, _)| role_of(*col) == wanted)
+                .and_then(|(_, b)| b.and_then(|b| whole(doc, b)))
+        };
+        let Some(name) = field(Role::Name) else {
+            continue;
+        };
+        // A name column may hold the vendor too; a separate vendor column wins.
+        let vendor = field(Role::Vendor).or_else(|| {
+            let scan = name.text(doc);
+            names_entity(scan).then(|| name.clone())
+        });
+        entries.push(SdkEntry {
+            vendor,
+            purpose: field(Role::Purpose),
+            scope: first(Role::Scope).or_else(|| field(Role::Permission)),
+            link: field(Role::Link),
+            name,
+            blocks: cells.iter().flatten().copied().collect(),
+            layout: Layout::Table,
+            table: Some(index),
+        });
+    }
+    entries
+}
+
+/// The key and the value range of a `key:value` text.
+fn split_record(text: &str) -> Option<(&str, Range<usize>)> {
+    let colon = text.find(':')?;
+    let value = &text[colon + 1..];
+    let start = colon + 1 + (value.len() - value.trim_start().len());
+    Some((
+        text[..colon].trim(),
+        start..text.trim_end().len().max(start),
+    ))
+}
+
+/// A record run is one entry per row; its name is a name record or the line before it.
+fn record_entries(doc: &Document, index: usize, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
+    let table = &doc.tables[index];
+    let mut entries = Vec::new();
+    for row in &table.rows {
+        let mut fields: Vec<(Role, Field)> = Vec::new();
+        let mut keys_say_sdk = false;
+        for &b in row {
+            // A record may carry more records on its line ("名称:… 用途:…").
+            let text = &doc.blocks[b].text;
+            let found = inline_fields(doc, b);
+            keys_say_sdk |= found.iter().any(|f| says_sdk(&text[f.key.clone()]));
+            fields.extend(found.into_iter().map(|f| (f.role, f.value)));
+        }
+        let get = |wanted: Role| {
+            fields
+                .iter()
+                .find(|(r, _)| *r == wanted)
+                .map(|(_, f)| f.clone())
+        };
+        let first = row.first().copied().unwrap_or_default();
+        let name = get(Role::Name).or_else(|| preceding_name(doc, first));
+        let Some(name) = name else {
+            continue;
+        };
+        let named = name.text(doc);
+        if !(keys_say_sdk
+            || says_sdk(named)
+            || taxonomy.vendor_in(named).is_some()
+            || sdk_context(doc, first))
+        {
+            continue;
+        }
+        let mut blocks = row.clone();
+        if !blocks.contains(&name.block) {
+            blocks.insert(0, name.block);
+        }
+        entries.push(SdkEntry {
+            vendor: get(Role::Vendor),
+            purpose: get(Role::Purpose),
+            scope: get(Role::Scope).or_else(|| get(Role::Permission)),
+            link: get(Role::Link),
+            name,
+            blocks,
+            layout: Layout::Records,
+            table: None,
+        });
+    }
+    entries
+}
+
+/// A `key:value` field within a block.
+struct InlineField {
+    role: Role,
+    /// Where the key stands in the block's text.
+    key: Range<usize>,
+    value: Field,
+}
+
+/// The `key:value` fields of a block, in order.
+fn inline_fields(doc: &Document, block: usize) -> Vec<InlineField> {
+    static KEY: OnceLock<Regex> = OnceLock::new();
+    let key = regex(
+        &KEY,
+        r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提供方|开发者|所属公司|公司名称|公司全称|运营方)|(?:使用)?(?:目的|用途)|使用场景|功能|(?:收集|采集|获取|共享|使用)(?:的)?(?:个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段)|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|[^:,;。\s]{0,6}?(?:隐私(?:权)?政策|官网)(?:链接|网址)?|链接|网址|\bSDK name|\bvendor|\bprovider|\bdeveloper|\bpurposes?|\bdata (?:collected|types?)|\binformation collected|\bpermissions|\bprivacy policy",
+    );
+    let text = &doc.blocks[block].text;
+    let keys: Vec<Range<usize>> = key
+        .find_iter(text)
+        .filter(|m| text[m.end()..].starts_with(':'))
+        .map(|m| m.range())
+        .collect();
+    let mut fields = Vec::new();
+    for (i, range) in keys.iter().enumerate() {
+        let end = keys.get(i + 1).map_or(text.len(), |next| next.start);
+        let value = &text[range.end + 1..end];
+        let lead = value.len() - value.trim_start().len();
+        let trimmed = value
+            .trim_end()
+            .trim_end_matches([';', ',', '。', '、', '*'])
+            .trim_end();
+        let start = range.end + 1 + lead;
+        let stop = (range.end + 1 + trimmed.len()).max(start);
+        if stop > start {
+            fields.push(InlineField {
+                role: role(&text[range.clone()]),
+                key: range.clone(),
+                value: Field {
+                    block,
+                    range: start..stop,
+                },
+            });
+        }
+    }
+    fields
+}
+
+/// "1. 友盟统计SDK" or "友盟统计SDK:" on the line before a run of records (or the one
+/// before that, past a note such as "由此SDK引入:…").
+fn preceding_name(doc: &Document, first: usize) -> Option<Field> {
+    (first.saturating_sub(2)..first)
+        .rev()
+        .find_map(|block| name_line(doc, block))
+}
+
+fn name_line(doc: &Document, block: usize) -> Option<Field> {
+    let b = &doc.blocks[block];
+    if matches!(b.kind, BlockKind::TableCell { .. }) {
+        return None;
+    }
+    let text = b.text.trim_end();
+    let start = numbering_end(text);
+    let end = text.trim_end_matches(':').len();
+    let name = text.get(start..end)?.trim();
+    if let Some((key, value)) = split_record(name) {
+        // "第三方SDK名称:某SDK" on its own line before the other records.
+        return (role(key) == Role::Name && !value.is_empty()).then(|| Field {
+            block,
+            range: start + value.start..start + value.end,
+        });
+    }
+    (is_name(name) && name.chars().count() <= 40).then_some(Field {
+        block,
+        range: start..end,
+    })
+}
+
+/// A name, not a sentence or a lead-in ("您可通过以下链接访问…", "使用的第三方SDK").
+fn is_name(text: &str) -> bool {
+    static SENTENCE: OnceLock<Regex> = OnceLock::new();
+    static GENERIC: OnceLock<Regex> = OnceLock::new();
+    let sentence = regex(
+        &SENTENCE,
+        r#"^[、,;:."'(]|[。;]|您|我们|以下|如下|可以|通过|具体|包括|https?:|(?i:\b(?:we|you|following|below|includ)\w*\b)"#,
+    );
+    let generic = regex(
+        &GENERIC,
+        r"^(?:(?:我们)?(?:使用|接入|集成|嵌入)?的?|主要)?(?:第三方)?(?:SDK|插件|服务商|服务|软件开发工具包|合作方|[与和及、])+(?:列表|清单|目录|说明|名称|信息)?$",
+    );
+    let text = text.trim();
+    !text.is_empty() && !sentence.is_match(text) && !generic.is_match(text)
+}
+
+/// Where the text after a list number ("1.", "(2)", "三、") starts.
+fn numbering_end(text: &str) -> usize {
+    static NUMBER: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &NUMBER,
+        r"^\s*(?:[(\[]?(?:\d{1,3}|[一二三四五六七八九十]{1,3}|[a-zA-Z])[)\].、]|\d{1,3}\.\d{1,3}\.?|[•·\-*Ø§►▪■◆●○√✓»])\s*",
+    )
+    .find(text)
+    .map_or(0, |m| m.end())
+}
+
+/// `SDK名称:… 使用目的:… 收集信息:…` on one line.
+fn line_entry(doc: &Document, block: usize) -> Option<SdkEntry> {
+    let text = &doc.blocks[block].text;
+    let found = inline_fields(doc, block);
+    if found.len() < 2 {
+        return None;
+    }
+    let get = |wanted: Role| {
+        found
+            .iter()
+            .find(|f| f.role == wanted)
+            .map(|f| f.value.clone())
+    };
+    let lead_name = || {
+        let first = found[0].key.start;
+        let start = numbering_end(text);
+        let name = text
+            .get(start..first)?
+            .trim_end_matches([':', ' ', ',', ';']);
+        (is_name(name) && name.chars().count() <= 40).then_some(Field {
+            block,
+            range: start..start + name.len(),
+        })
+    };
+    let name = get(Role::Name)
+        .or_else(lead_name)
+        .or_else(|| preceding_name(doc, block))?;
+    if !(says_sdk(text) || sdk_context(doc, block)) {
+        return None;
+    }
+    Some(SdkEntry {
+        vendor: get(Role::Vendor),
+        purpose: get(Role::Purpose),
+        scope: get(Role::Scope).or_else(|| get(Role::Permission)),
+        link: get(Role::Link),
+        name,
+        blocks: vec![block],
+        layout: Layout::Line,
+        table: None,
+    })
+}
+
+/// "1. 极光推送SDK: 用于消息推送, 收集设备标识符…" under an SDK heading, or any item whose
+/// name ends in "SDK".
+fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEntry> {
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    static PROSE: OnceLock<Regex> = OnceLock::new();
+    static PURPOSE: OnceLock<Regex> = OnceLock::new();
+    static COLLECTS: OnceLock<Regex> = OnceLock::new();
+    let text = &doc.blocks[block].text;
+    let start = numbering_end(text);
+    let rest = &text[start..];
+    let name_end = regex(
+        &NAME,
+        r"^[^:;,。(]{1,40}?(?:SDK|sdk|插件|Kit|Sdk)\)?(?:\s*\([^)]{0,40}\))?",
+    )
+    .find(rest)
+    .map(|m| m.end())
+    .or_else(|| {
+        // A known vendor's product named before a colon.
+        let colon = rest.find(':')?;
+        let head = &rest[..colon];
+        let plain =
+            !head.contains(['<', '[', '(']) && !head.ends_with("http") && !head.ends_with("https");
+        (plain && head.chars().count() <= 30 && taxonomy.vendor_in(head).is_some()).then_some(colon)
+    })?;
+    let name = &rest[..name_end];
+    // Prose that happens to start with an SDK's name is not a list entry.
+    let prose = regex(
+        &PROSE,
+        r"^(?:我们|您|本|为|如|若|在|当|通过|由于|对于|关于|以上|上述|部分|这些|该|其|(?i:we|our|you|the|this|these|if|when|to|for|as)\b)",
+    );
+    let after = rest[name_end..].trim_start();
+    let body_text = after.trim_start_matches([':', '-', '—', ' ']);
+    if prose.is_match(name.trim())
+        || !is_name(name)
+        || !after.starts_with([':', '(', '-', '—'])
+        || body_text.is_empty()
+    {
+        return None;
+    }
+    if !(doc.blocks[block].kind == BlockKind::ListItem || sdk_context(doc, block)) {
+        return None;
+    }
+    let body_start = start + name_end;
+    let body = &text[body_start..];
+    let purpose = regex(
+        &PURPOSE,
+        r"(?i)(?:用于|用以|为了|以便|使用目的|目的|作用|功能)[^;。]{1,60}|\b(?:used (?:to|for)|to (?:provide|enable|help|support|analy[sz]e|send|deliver|process))\b[^;.]{1,80}",
+    )
+    .find(body)
+    .map(|m| Field {
+        block,
+        range: body_start + m.start()..body_start + m.end(),
+    });
+    let lang = doc.lang;
+    let mut terms: Vec<Range<usize>> = taxonomy
+        .categories
+        .values()
+        .flat_map(|c| c.terms(lang).iter().chain(other_lang(c, lang)))
+        .flat_map(|re| re.find_iter(body).map(|m| m.range()).collect::<Vec<_>>())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if let Some(m) = regex(
+        &COLLECTS,
+        r"(?i)(?:收集|获取|采集|读取)[^;。]{0,30}(?:信息|数据|标识|权限)|(?:访问|调用|使用|申请)[^;。]{0,20}权限|\bcollects?\b[^;.]{1,60}",
+    )
+    .find(body)
+    {
+        terms.push(m.range());
+    }
+    // "手机/电话权限、定位权限": the permissions stand for the data they open.
+    for permission in &taxonomy.permissions {
+        if let Some(words) = permission.words(lang) {
+            terms.extend(
+                words
+                    .find_iter(body)
+                    .filter(|m| body[m.end()..].trim_start().starts_with("权限"))
+                    .map(|m| m.range()),
+            );
+        }
+    }
+    let scope = (!terms.is_empty()).then(|| {
+        let from = terms.iter().map(|r| r.start).min().unwrap_or(0);
+        let to = terms.iter().map(|r| r.end).max().unwrap_or(0);
+        Field {
+            block,
+            range: body_start + from..body_start + to,
+        }
+    });
+    let vendor = entity_name(body).map(|r| Field {
+        block,
+        range: body_start + r.start..body_start + r.end,
+    });
+    let link = url_in(body).map(|r| Field {
+        block,
+        range: body_start + r.start..body_start + r.end,
+    });
+    Some(SdkEntry {
+        name: Field {
+            block,
+            range: start..start + name.trim_end().len(),
+        },
+        vendor,
+        purpose,
+        scope,
+        link,
+        blocks: vec![block],
+        layout: Layout::Item,
+        table: None,
+    })
+}
+
+/// English device terms (IMEI, Android ID) appear in Chinese text too.
+fn other_lang(category: &crate::rules::taxonomy::Category, lang: Lang) -> &[Regex] {
+    match lang {
+        Lang::Zh => category.terms(Lang::En),
+        Lang::En => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Format, parse};
+    use crate::source::SourceFile;
+
+    fn entries(text: &str, format: Format) -> Vec<(String, [Option<String>; 4], Layout)> {
+        let rules = crate::rules::load(&[]).expect("built-in rules load");
+        let source = SourceFile::from_text("policy", text);
+        let doc = parse(&source, format, None);
+        extract(&doc, &rules.taxonomy)
+            .into_iter()
+            .map(|e| {
+                let get = |f: &Option<Field>| f.as_ref().map(|f| f.text(&doc).to_string());
+                (
+                    e.name.text(&doc).to_string(),
+                    [get(&e.vendor), get(&e.purpose), get(&e.scope), get(&e.link)],
+                    e.layout,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn flattened_table() {
+        let text = "我们接入的第三方SDK如下。\n\n第三方SDK名称\n\n第三方SDK来源\n\n收集个人信息用途/目的\n\n收集个人信息范围\n\n人脸识别SDK\n\n某某科技有限公司\n\n提供人脸识别服务\n\n姓名、身份证号、人脸照片\n";
+        let found = entries(text, Format::Text);
+        assert_eq!(found.len(), 1);
+        let (name, [vendor, purpose, scope, link], layout) = &found[0];
+        assert_eq!(name, "人脸识别SDK");
+        assert_eq!(vendor.as_deref(), Some("某某科技有限公司"));
+        assert_eq!(purpose.as_deref(), Some("提供人脸识别服务"));
+        assert_eq!(scope.as_deref(), Some("姓名、身份证号、人脸照片"));
+        assert_eq!(link, &None);
+        assert_eq!(*layout, Layout::Table);
+    }
+
+    #[test]
+    fn markdown_table_with_vendor_and_link_columns() {
+        let text = "## 第三方SDK目录\n\n| SDK名称 | 第三方名称 | 使用目的 | 收集个人信息 | 隐私政策 |\n|---|---|---|---|---|\n| 某推送SDK | 某某信息技术有限公司 | 消息推送 | 设备标识符 | [链接](https://push.example.com/privacy) |\n| 某统计SDK | 某某数据有限公司 | 统计分析 |  | 无 |\n";
+        let found = entries(text, Format::Markdown);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].0, "某推送SDK");
+        assert_eq!(found[0].1[0].as_deref(), Some("某某信息技术有限公司"));
+        assert!(found[0].1[3].as_deref().unwrap().contains("https://"));
+        assert_eq!(found[1].1[2], None, "an empty scope cell is no scope");
+    }
+
+    #[test]
+    fn key_value_records_named_by_the_line_before() {
+        let text = "第三方SDK说明\n\n1. 某地图定位SDK\n使用目的:为您提供定位服务\n收集个人信息类型:位置信息、设备信息\n隐私政策链接:https://map.example.com/privacy\n";
+        let found = entries(text, Format::Text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "某地图定位SDK");
+        assert_eq!(found[0].1[1].as_deref(), Some("为您提供定位服务"));
+        assert_eq!(found[0].1[2].as_deref(), Some("位置信息、设备信息"));
+        assert_eq!(found[0].2, Layout::Records);
+    }
+
+    #[test]
+    fn records_on_one_line() {
+        let text = "SDK名称:某分享SDK;使用目的:分享内容到社交平台;收集信息:设备信息;隐私政策链接:https://share.example.com/p\n";
+        let found = entries(text, Format::Text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "某分享SDK");
+        assert_eq!(found[0].1[1].as_deref(), Some("分享内容到社交平台"));
+        assert_eq!(found[0].1[2].as_deref(), Some("设备信息"));
+        assert_eq!(found[0].2, Layout::Line);
+    }
+
+    #[test]
+    fn list_items_named_by_an_sdk() {
+        let text = "# 第三方SDK\n\n- 某推送SDK:用于向您推送消息,会收集设备标识符(IMEI、OAID),由某某科技有限公司提供。\n- 我们使用某统计SDK分析崩溃。\n";
+        let found = entries(text, Format::Markdown);
+        assert_eq!(found.len(), 1, "prose is not an entry: {found:?}");
+        assert_eq!(found[0].0, "某推送SDK");
+        assert!(
+            found[0].1[1]
+                .as_deref()
+                .unwrap()
+                .starts_with("用于向您推送消息")
+        );
+        assert!(found[0].1[2].as_deref().unwrap().contains("IMEI"));
+        assert!(found[0].1[0].is_some());
+        assert_eq!(found[0].1[3], None);
+    }
+
+    #[test]
+    fn data_inventories_are_not_sdk_lists() {
+        let text = "| 业务功能 | 收集的个人信息 | 使用目的 |\n|---|---|---|\n| 注册登录 | 手机号码 | 创建账号 |\n";
+        assert!(entries(text, Format::Markdown).is_empty());
+    }
+}
