@@ -111,7 +111,12 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     };
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| YamlError {
-            message: e.info().to_string(),
+            // The reader stops deep flow collections before `TreeBuilder` sees them.
+            message: if e.info().contains("recursion limit") {
+                format!("nesting deeper than {MAX_DEPTH} levels")
+            } else {
+                e.info().to_string()
+            },
             span: offsets.point(e.marker().index()),
         })?;
         let span = Span::new(
