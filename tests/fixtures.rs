@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use privlint::config::Settings;
-use privlint::diagnostic::FileKind;
 use privlint::engine;
 use privlint::render::{self, HumanOptions, OutputFormat};
 use privlint::rules::{self, RuleSet};
@@ -84,11 +83,9 @@ fn directory_walk_is_sorted_and_deterministic() {
         &Settings::defaults(rules()),
         rules(),
     );
-    // Each policy is followed by the manifests paired with it; policies come in path order.
     let paths: Vec<&str> = first
         .files
         .iter()
-        .filter(|f| f.kind == FileKind::Policy)
         .map(|f| f.source.display.as_str())
         .collect();
     let mut sorted = paths.clone();

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use super::builtin::{Builtin, builtin};
 use super::spec::{CheckKind, CheckSpec, LangPatterns, RuleSpec};
 use super::taxonomy::{
-    CategoriesFile, PermissionsFile, Taxonomy, VendorsFile, unknown_permission_data,
+    CategoriesFile, PermissionsFile, Taxonomy, VendorsFile, bad_category_aliases,
+    unknown_permission_data,
 };
 use super::{Check, Group, Lexicon, Origin, Rule, RuleSet};
 use crate::diagnostic::SetupError;
@@ -343,6 +344,7 @@ fn taxonomy_problems(taxonomy: &Taxonomy, sources: &[Origin]) -> Vec<SetupError>
                 .map(|e| format!("{owner}: invalid pattern {pattern:?}: {e}"))
         })
         .collect();
+    problems.extend(bad_category_aliases(taxonomy));
     problems.extend(unknown_permission_data(taxonomy));
     problems
         .into_iter()
