@@ -90,6 +90,9 @@ pub struct CheckArgs {
     /// Print the number of findings per rule instead of the findings.
     #[arg(long)]
     pub statistics: bool,
+    /// In human output, also list where each passed requirement was met.
+    #[arg(long)]
+    pub show_evidence: bool,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

@@ -167,6 +167,38 @@ impl Report {
         &self.files[label.file].source
     }
 
+    /// Files in path order (a policy and its manifests are checked together, but are
+    /// listed where a reader looks for them), with every label renumbered.
+    fn sort_files(&mut self) {
+        let mut order: Vec<usize> = (0..self.files.len()).collect();
+        order.sort_by(|&a, &b| {
+            self.files[a]
+                .source
+                .display
+                .cmp(&self.files[b].source.display)
+        });
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut entries: Vec<Option<FileEntry>> = std::mem::take(&mut self.files)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.files = order
+            .iter()
+            .filter_map(|&old| entries[old].take())
+            .collect();
+        let labels = self
+            .findings
+            .iter_mut()
+            .flat_map(|f| std::iter::once(&mut f.primary).chain(f.related.iter_mut()))
+            .chain(self.evidence.iter_mut().map(|e| &mut e.location));
+        for label in labels {
+            label.file = new_index[label.file];
+        }
+    }
+
     /// True when a finding reaches the `fail_on` threshold.
     pub fn fails(&self, fail_on: FailOn) -> bool {
         fail_on
@@ -183,6 +215,7 @@ impl Report {
     /// Like `finish`, with the path that identifies a file in fingerprints: it must not
     /// depend on the directory privlint runs in, or baselines stop matching.
     pub fn finish_with(&mut self, identity: impl Fn(&SourceFile) -> String) {
+        self.sort_files();
         self.findings.sort_by(|a, b| {
             (
                 a.primary.file,

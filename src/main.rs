@@ -61,7 +61,11 @@ fn human_options(color: ColorArg, stream_is_terminal: bool) -> HumanOptions {
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(100);
-    HumanOptions { color, width }
+    HumanOptions {
+        color,
+        width,
+        show_evidence: false,
+    }
 }
 
 fn setup_errors(errors: &[SetupError]) -> String {
@@ -158,7 +162,10 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         FormatArg::Junit => OutputFormat::Junit,
     };
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
-    let options = human_options(args.color, to_terminal);
+    let options = HumanOptions {
+        show_evidence: args.show_evidence,
+        ..human_options(args.color, to_terminal)
+    };
     let text = if args.statistics {
         render::statistics(&report)
     } else {

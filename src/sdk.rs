@@ -339,6 +339,14 @@ fn table_entries(doc: &Document, index: usize) -> Vec<SdkEntry> {
         let Some(name) = field(Role::Name) else {
             continue;
         };
+        // A row shifted by a missing cell puts a link or a data list in the name column.
+        let named = name.text(doc);
+        if has_url(named)
+            || named.starts_with(['<', '[', '-', '|'])
+            || (named.matches([',', '、']).count() >= 2 && !says_sdk(named))
+        {
+            continue;
+        }
         // A name column may hold the vendor too; a separate vendor column wins.
         let vendor = field(Role::Vendor).or_else(|| {
             let scan = name.text(doc);
@@ -429,7 +437,7 @@ struct InlineField {
 }
 
 /// The keys of `key:value` fields.
-const FIELD_KEY: &str = r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提供方|开发者|所属公司|公司名称|公司全称|运营方)|(?:使用)?(?:目的|用途)|使用场景|功能|(?:收集|采集|获取|共享|使用)(?:的)?(?:个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段)|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|[^:,;。\s]{0,6}?(?:隐私(?:权)?政策|官网)(?:链接|网址)?|链接|网址|\bSDK name|\bvendor|\bprovider|\bdeveloper|\bpurposes?|\bdata (?:collected|types?)|\binformation collected|\bpermissions|\bprivacy policy";
+const FIELD_KEY: &str = r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提供方|开发者|所属公司|公司名称|公司全称|运营方)|(?:使用)?(?:目的|用途)|使用场景|功能|(?:收集|采集|获取|共享|使用|处理|涉及)(?:的)?(?:用户|个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|内容|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段|种类|获取)|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|[^:,;。\s]{0,6}?(?:隐私(?:权)?政策|官网)(?:链接|网址)?|链接|网址|\bSDK name|\bvendor|\bprovider|\bdeveloper|\bpurposes?|\bdata (?:collected|types?)|\binformation collected|\bpermissions|\bprivacy policy";
 
 /// The literals every field key ends with, or `None` when they cannot be listed. The key
 /// pattern's `\b` keeps the regex engine off its fast automaton on non-ASCII text, and a key
@@ -543,7 +551,7 @@ fn is_name(text: &str) -> bool {
     static GENERIC: OnceLock<Regex> = OnceLock::new();
     let sentence = regex(
         &SENTENCE,
-        r#"^[、,;:."'(]|[。;]|您|我们|以下|如下|可以|通过|具体|包括|https?:|(?i:\b(?:we|you|following|below|includ)\w*\b)"#,
+        r#"^[、,;:."'(]|^(?:尊敬|亲爱)的|[。;]|您|我们|以下|如下|可以|通过|具体|包括|https?:|等?(?:数据|信息)$|(?i:\b(?:we|you|following|below|includ)\w*\b)"#,
     );
     let generic = regex(
         &GENERIC,
@@ -588,6 +596,13 @@ fn line_entry(doc: &Document, block: usize) -> Option<SdkEntry> {
             range: start..start + name.len(),
         })
     };
+    // A purpose and a link alone ("功能:… 详情链接:…") may be prose, not an entry.
+    let keyed = found
+        .iter()
+        .any(|f| matches!(f.role, Role::Name | Role::Vendor | Role::Scope));
+    if !keyed {
+        return None;
+    }
     let name = get(Role::Name)
         .or_else(lead_name)
         .or_else(|| preceding_name(doc, block))?;
@@ -626,8 +641,13 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
         // A known vendor's product named before a colon.
         let colon = rest.find(':')?;
         let head = &rest[..colon];
-        let plain =
-            !head.contains(['<', '[', '(']) && !head.ends_with("http") && !head.ends_with("https");
+        // "友盟+隐私说明: <https://…>" is a link line, not an entry.
+        let plain = !head.contains(['<', '[', '('])
+            && !head.ends_with("http")
+            && !head.ends_with("https")
+            && !["隐私", "政策", "协议", "说明", "链接", "网址"]
+                .iter()
+                .any(|word| head.contains(word));
         (plain && head.chars().count() <= 30 && taxonomy.vendor_in(head).is_some()).then_some(colon)
     })?;
     let name = &rest[..name_end];

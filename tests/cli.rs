@@ -216,3 +216,49 @@ fn version_flag() {
         format!("privlint {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn show_evidence_lists_the_requirements_met() {
+    let path = "fixtures/example/privacy-policy.md";
+    let plain = privlint(&["check", path]);
+    assert!(!plain.stdout.contains("evidence in"), "{}", plain.stdout);
+    let run = privlint(&["check", path, "--show-evidence"]);
+    assert_eq!(
+        run.code, plain.code,
+        "the evidence does not change the verdict"
+    );
+    let (_, matrix) = run
+        .stdout
+        .split_once("evidence in fixtures/example/privacy-policy.md:\n")
+        .unwrap_or_else(|| panic!("no evidence section: {}", run.stdout));
+    // Each line names the rule, its position and the words that met it, in JSON's order.
+    let json: serde_json::Value =
+        serde_json::from_str(&privlint(&["check", path, "--format", "json"]).stdout).unwrap();
+    let expected: Vec<String> = json["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}:{}",
+                e["rule"].as_str().unwrap(),
+                e["location"]["start"]["line"],
+                e["location"]["start"]["column"]
+            )
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    let shown: Vec<String> = matrix
+        .lines()
+        .take_while(|l| l.starts_with("  ✓ "))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(shown, expected);
+    assert!(matrix.contains("privacy@example.cn"), "{matrix}");
+}

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use privlint::config::Settings;
-use privlint::diagnostic::FileKind;
 use privlint::engine;
 use privlint::render::{self, HumanOptions, OutputFormat};
 use privlint::rules::{self, RuleSet};
@@ -84,16 +83,14 @@ fn directory_walk_is_sorted_and_deterministic() {
         &Settings::defaults(rules()),
         rules(),
     );
-    // Each policy is followed by its manifests; the policies come in path order.
-    let policies: Vec<&str> = first
+    let paths: Vec<&str> = first
         .files
         .iter()
-        .filter(|f| f.kind == FileKind::Policy)
         .map(|f| f.source.display.as_str())
         .collect();
-    let mut sorted = policies.clone();
+    let mut sorted = paths.clone();
     sorted.sort();
-    assert_eq!(policies, sorted);
+    assert_eq!(paths, sorted);
     assert_eq!(
         render::render(
             &first,

@@ -221,6 +221,44 @@ fn a_policy_that_keeps_data_at_home_contradicts_a_foreign_region() {
 }
 
 #[test]
+fn without_an_sdk_list_each_sdk_the_text_never_names_is_undisclosed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("privacy-policy.md"),
+        "# 隐私政策\n\n为实现消息推送，我们接入了第三方SDK（极光推送），它会收集设备标识信息。\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("privacy-manifest.yaml"),
+        "privlint: 1\nsdks:\n  - name: 极光推送SDK\n    data: [device]\n  - name: 示例统计SDK\n    data: [device]\n",
+    )
+    .unwrap();
+    let report = json(&privlint_in(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "sdk,cross-check",
+        ],
+    ));
+    let found: BTreeSet<String> = findings(&report)
+        .into_iter()
+        .filter(|f| !f.starts_with("sdk-entry-incomplete"))
+        .collect();
+    assert_eq!(
+        found,
+        BTreeSet::from([
+            "missing-sdk-list privacy-policy.md:1 -> privacy-manifest.yaml:2".to_string(),
+            // 极光推送 is named in the text; the statistics SDK is not.
+            "undisclosed-sdk privacy-manifest.yaml:5 -> privacy-policy.md:1".to_string(),
+        ])
+    );
+}
+
+#[test]
 fn broken_yaml_is_a_parse_error_in_the_file_and_the_policy_is_still_checked() {
     let run = privlint(&["check", "broken-yaml", "--format", "json"]);
     assert_eq!(run.code, 1);
@@ -414,6 +452,28 @@ fn schema_and_parser_agree() {
         assert!(!schema_accepts(yaml), "schema accepts:\n{yaml}");
         assert!(!parser_accepts(yaml), "parser accepts:\n{yaml}");
     }
+}
+
+#[test]
+fn schema_categories_are_the_taxonomy() {
+    let rules = privlint::rules::load(&[]).expect("built-in rules");
+    let taxonomy = &rules.taxonomy;
+    let schema = schema();
+    let listed: BTreeSet<&str> =
+        schema["properties"]["data"]["items"]["properties"]["category"]["enum"]
+            .as_array()
+            .expect("a category enum")
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+    let known: BTreeSet<&str> = taxonomy
+        .categories
+        .keys()
+        .chain(taxonomy.aliases.keys())
+        .map(String::as_str)
+        .collect();
+    assert_eq!(listed, known);
+    assert!(listed.iter().all(|key| taxonomy.category(key).is_some()));
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

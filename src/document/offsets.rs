@@ -344,6 +344,8 @@ fn normalize_char(c: char) -> Normalized {
             Normalized::Char('"')
         }
         '‘' | '’' | '‚' | '‛' => Normalized::Char('\''),
+        // The ratio sign and the vertical colon stand in for a colon in some exports.
+        '∶' | '︰' => Normalized::Char(':'),
         // The familiar and the polite "you" say the same thing; patterns use 您.
         '你' => Normalized::Char('您'),
         c => Normalized::Char(c),

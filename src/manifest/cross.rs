@@ -267,6 +267,35 @@ fn sdks(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
                 findings.push(finding);
             }
         }
+        // Without a list, an SDK the text never names is undisclosed too.
+        let heading = Regex::new(r"(?i)SDK|第三方|third[- ]part").expect("heading pattern");
+        for (i, sdk) in declared.iter().enumerate() {
+            if doc.blocks.iter().any(|b| same_sdk(sdk, &b.text, taxonomy)) {
+                continue;
+            }
+            let span = manifest.span(&[
+                PathSeg::Key("sdks"),
+                PathSeg::Index(i),
+                PathSeg::Key("name"),
+            ]);
+            let message = if out.zh() {
+                "隐私政策中说明第三方之处".to_string()
+            } else {
+                "where the policy speaks of third parties".to_string()
+            };
+            if let Some(mut finding) = out.finding(
+                UNDISCLOSED_SDK,
+                out.run.file,
+                span,
+                vec![sdk_label(out, &sdk.name)],
+                None,
+            ) {
+                finding
+                    .related
+                    .push(policy_anchor(policy, &heading, message));
+                findings.push(finding);
+            }
+        }
         return;
     }
     let list_label = |entry: &SdkEntry| Label {
@@ -442,15 +471,24 @@ fn abroad(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
         return;
     };
     let doc = policy.doc;
-    let provision = Regex::new(
-        r"(?i)跨境|出境|境外|海外|国外|全球范围|(?:所在|使用)[^。；]{0,20}(?:国家|地区)[^。；]{0,15}(?:之外|以外)|以外的国家|其他国家|international|cross-border|abroad|overseas|outside (?:of )?(?:the |your )?(?:country|EEA|EU|European|United Kingdom|UK|China|jurisdiction)|other countries|third countries|standard contractual clauses",
-    )
+    // Data going abroad, not any mention of 境外 ("users abroad", "境外用户的信息回传境内"),
+    // nor the template heading "您的个人信息如何在全球范围转移" over a text that keeps data home.
+    let provision = Regex::new(concat!(
+        r"(?i)(?:传输|提供|转移|传送|存储|存放|保存|储存|处理|访问)[^。;]{0,12}(?:境外|海外|国外)",
+        r"|(?:向|至|到|往)(?:境外|海外|国外)|跨境|出境|境外接收方",
+        r"|(?:境外|海外|国外)的?(?:服务器|数据中心|机构|实体|合作方|接收方|第三方|关联公司|服务商)",
+        r"|(?:所在|使用)[^。;]{0,20}(?:国家|地区)[^。;]{0,15}(?:之外|以外)|以外的国家",
+        r"|其他国家(?:或地区|和地区)?[^。;]{0,10}(?:处理|存储|访问|传输)",
+        r"|international (?:data )?transfers?|cross-border|transferr?\w*[^.]{0,60}(?:abroad|overseas|outside|other countries|third countries|United States)",
+        r"|(?:stored|processed|hosted|located)[^.]{0,30}(?:abroad|overseas|outside|in (?:the )?United States)",
+        r"|standard contractual clauses|adequacy decision|binding corporate rules|data privacy framework",
+    ))
     .expect("provision pattern");
     let denial = Regex::new(
         r"(?i)不(?:会|得)?[^。；]{0,8}(?:传输|提供|转移|传送)[^。；]{0,6}(?:至|到|给)?(?:境外|海外|国外)|不(?:会|得)?[^。；]{0,6}(?:向|至|到|往)(?:境外|海外|国外)[^。；]{0,8}(?:传输|提供|转移|传送)|(?:will not|won't|never|do not|don't) (?:be )?transfer",
     )
     .expect("denial pattern");
-    let provides = doc.blocks.iter().any(|b| {
+    let provides = doc.blocks.iter().filter(|b| !b.is_heading()).any(|b| {
         b.sentences.iter().any(|s| {
             let sentence = &b.text[s.clone()];
             provision.is_match(sentence) && !denial.is_match(sentence)
@@ -459,9 +497,10 @@ fn abroad(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
     if provides {
         return;
     }
-    let storage =
-        Regex::new(r"(?i)存储|存放|保存|储存|境内|stor(?:e|ed|age)|located|hosted|transfer")
-            .expect("heading pattern");
+    let storage = Regex::new(
+        r"(?i)全球范围|出境|跨境|存储|存放|保存|储存|境内|stor(?:e|ed|age)|located|hosted|transfer",
+    )
+    .expect("heading pattern");
     let Some(mut finding) = out.finding(
         MISSING_CROSS_BORDER,
         policy.file,

@@ -85,6 +85,8 @@ impl SourceCode for Excerpt {
 pub struct HumanOptions {
     pub color: bool,
     pub width: usize,
+    /// List where each passed requirement was met, after the findings.
+    pub show_evidence: bool,
 }
 
 impl Default for HumanOptions {
@@ -92,6 +94,7 @@ impl Default for HumanOptions {
         HumanOptions {
             color: false,
             width: 80,
+            show_evidence: false,
         }
     }
 }
@@ -245,12 +248,48 @@ pub fn render(report: &Report, rules: &RuleSet, options: &HumanOptions) -> Strin
         }
         out.push('\n');
     }
+    if options.show_evidence {
+        out.push_str(&evidence(report, options.width));
+    }
     for line in super::skipped_lines(report) {
         out.push_str(&line);
         out.push('\n');
     }
     out.push_str(&super::summary_line(report));
     out.push('\n');
+    out
+}
+
+/// The compliance matrix: each requirement met, where, and the words that meet it.
+fn evidence(report: &Report, width: usize) -> String {
+    let mut out = String::new();
+    let mut file = None;
+    for item in &report.evidence {
+        let source = report.source(&item.location);
+        if file != Some(item.location.file) {
+            file = Some(item.location.file);
+            out.push_str(&format!("evidence in {}:\n", source.display));
+        }
+        let start = source.position(item.location.span.start);
+        let at = format!("{}:{}", start.line, start.column);
+        let head = format!("  ✓ {:<34} {at:<8} ", item.rule);
+        let room = width.saturating_sub(head.chars().count()).max(20);
+        let quoted: String = source
+            .slice(item.location.span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let shown = if quoted.chars().count() > room {
+            let cut: String = quoted.chars().take(room.saturating_sub(1)).collect();
+            format!("{cut}…")
+        } else {
+            quoted
+        };
+        out.push_str(&format!("{head}{shown}\n"));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
     out
 }
 

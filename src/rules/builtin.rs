@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::eval::{Hit, Outcome};
+use super::taxonomy::Taxonomy;
 use super::{Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{Document, Lang};
@@ -41,7 +42,7 @@ pub fn builtin(id: &str) -> Option<Builtin> {
 /// Run a built-in text check on a document and its SDK entries.
 pub fn evaluate(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> Outcome {
     let hits = match rule.id.as_str() {
-        SDK_MISSING_SCOPE => missing_scope(rule, doc, sdks),
+        SDK_MISSING_SCOPE => missing_scope(rule, doc, sdks, &set.taxonomy),
         SDK_ENTRY_INCOMPLETE => incomplete(rule, doc, sdks),
         THIRD_PARTY_NOT_LISTED => not_listed(rule, set, doc, sdks),
         _ => Vec::new(),
@@ -107,22 +108,39 @@ fn groups(sdks: &[SdkEntry]) -> Vec<Vec<&SdkEntry>> {
     groups
 }
 
-fn lacks_scope(doc: &Document, entry: &SdkEntry) -> bool {
-    entry
+/// No data scope: no scope field (or a placeholder), and no personal-information term
+/// anywhere else in the entry ("用途: 统计, 会收集设备标识符" says it in another field).
+fn lacks_scope(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy) -> bool {
+    let stated = entry
         .scope
         .as_ref()
-        .is_none_or(|f| is_placeholder(f.text(doc)))
+        .is_some_and(|f| !is_placeholder(f.text(doc)));
+    if stated {
+        return false;
+    }
+    let name = entry.name.text(doc);
+    let rest = entry.text(doc).replacen(name, " ", 1);
+    let langs: &[Lang] = match doc.lang {
+        // Device identifiers are written in English in Chinese policies too.
+        Lang::Zh => &[Lang::Zh, Lang::En],
+        Lang::En => &[Lang::En],
+    };
+    !taxonomy.categories.values().any(|category| {
+        langs
+            .iter()
+            .any(|&lang| category.terms(lang).iter().any(|re| re.is_match(&rest)))
+    })
 }
 
 /// One finding per entry without a data scope; one for a whole table when none of its
 /// entries has one.
-fn missing_scope(rule: &Rule, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
+fn missing_scope(rule: &Rule, doc: &Document, sdks: &[SdkEntry], taxonomy: &Taxonomy) -> Vec<Hit> {
     let mut hits = Vec::new();
     for group in groups(sdks) {
         let lacking: Vec<&SdkEntry> = group
             .iter()
             .copied()
-            .filter(|e| lacks_scope(doc, e))
+            .filter(|e| lacks_scope(doc, e, taxonomy))
             .collect();
         if lacking.len() >= 2 && lacking.len() == group.len() {
             let label = list_label(doc, group.len());

@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use super::numbers::parse_number;
 use super::patterns::{Match, Matches, PatternId};
-use super::spec::{CheckKind, Scope};
+use super::spec::{CheckKind, Scope, Within};
 use super::{DeadlineLimit, Group, Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{BlockKind, Document, Lang};
@@ -82,13 +82,34 @@ impl Ctx<'_> {
 
     /// Matches of a group with the pattern that found them, in document order.
     fn all(&self, group: &Group) -> Vec<(PatternId, Match)> {
+        let within = group.within();
         let mut found: Vec<(PatternId, Match)> = group
             .get(self.lang)
             .iter()
             .flat_map(|&id| self.matches.of(id).iter().map(move |&m| (id, m)))
+            .filter(|(_, m)| self.placed(m.block, within))
             .collect();
         found.sort_by_key(|(id, m)| (m.block, m.start, std::cmp::Reverse(m.end), *id));
         found
+    }
+
+    /// Whether block `b` lies where matches restricted `within` count.
+    fn placed(&self, b: usize, within: Within) -> bool {
+        match within {
+            Within::Anywhere => true,
+            Within::Title => self.in_title(b),
+            Within::Headings => self.doc.blocks[b].is_heading() || self.in_title(b),
+        }
+    }
+
+    /// The title block: the document title and the headings right next to it (a subtitle
+    /// below it, a site name above it), at most two blocks away.
+    fn in_title(&self, b: usize) -> bool {
+        let Some(title) = self.doc.title else {
+            return false;
+        };
+        let (from, to) = (b.min(title), b.max(title));
+        to - from <= 2 && (from..=to).all(|i| i == title || self.doc.blocks[i].is_heading())
     }
 
     /// Matches not preceded by a negation cue in their clause.

@@ -13,7 +13,8 @@ use super::builtin::{Builtin, builtin};
 use super::patterns::Compile;
 use super::spec::{CheckKind, CheckSpec, LangPatterns, RuleSpec};
 use super::taxonomy::{
-    CategoriesFile, PermissionsFile, Taxonomy, VendorsFile, unknown_permission_data,
+    CategoriesFile, PermissionsFile, Taxonomy, VendorsFile, bad_category_aliases,
+    unknown_permission_data,
 };
 use super::{Check, Group, Lexicon, Origin, Rule, RuleSet};
 use crate::diagnostic::SetupError;
@@ -349,6 +350,7 @@ fn taxonomy_problems(taxonomy: &Taxonomy, sources: &[Origin]) -> Vec<SetupError>
                 .map(|e| format!("{owner}: invalid pattern {pattern:?}: {e}"))
         })
         .collect();
+    problems.extend(bad_category_aliases(taxonomy));
     problems.extend(unknown_permission_data(taxonomy));
     problems
         .into_iter()
@@ -667,7 +669,8 @@ impl Compiler<'_> {
             .as_ref()
             .or(spec.antecedent.as_ref())
             .map(|p| self.group(p, &[patterns_key], true))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .placed(spec.within);
         let also = spec
             .also
             .iter()
@@ -678,7 +681,9 @@ impl Compiler<'_> {
                     PathSeg::Key("also"),
                     PathSeg::Index(i),
                 ];
-                let group = self.group_at(&a.patterns(), path.clone(), false);
+                let group = self
+                    .group_at(&a.patterns(), path.clone(), false)
+                    .placed(a.within);
                 if group.is_empty() {
                     self.fail(&path, "an `also` group needs patterns", None);
                 }
@@ -697,7 +702,7 @@ impl Compiler<'_> {
                 ];
                 (
                     u.scope.unwrap_or(spec.scope),
-                    self.group_at(&u.patterns(), path, false),
+                    self.group_at(&u.patterns(), path, false).placed(u.within),
                 )
             })
             .collect();
@@ -956,6 +961,41 @@ examples:
             .unwrap_err()
             .0;
         assert!(errors[0].message.contains("no valid example in zh"));
+    }
+
+    #[test]
+    fn within_restricts_matches_to_the_title_or_headings() {
+        use crate::document::{Format, parse};
+        use crate::source::SourceFile;
+        let text =
+            "# 用户协议\n\n## 隐私条款\n\n正文提到用户协议和隐私条款。\n\n## 其他\n\n用户协议。\n";
+        let file = SourceFile::from_text("t.md", text);
+        let doc = parse(&file, Format::Markdown, Some(Lang::Zh));
+        let found = |check: &str| -> Vec<String> {
+            let rule = RULE.replace(
+                "check:\n  kind: forbid\n  patterns:\n    zh: ['PATTERN']\n",
+                check,
+            );
+            let set = load_sources(&with_lexicon(origin("rules/x/demo-rule.yaml", &rule)))
+                .unwrap_or_else(|e| panic!("{:?}", e.0[0].message));
+            let matches = set.patterns.scan(&doc);
+            super::super::eval::evaluate(&set.rules[0], &set, &doc, &matches)
+                .hits
+                .iter()
+                .map(|h| doc.blocks[h.block.unwrap()].text[h.range.clone()].to_string())
+                .collect()
+        };
+        let anywhere = "check:\n  kind: forbid\n  patterns:\n    zh: ['用户协议|隐私条款']\n";
+        // one finding per sentence: the title, a heading, two body sentences
+        assert_eq!(found(anywhere).len(), 4);
+        // The title and the heading right under it form the title block.
+        let title = "check:\n  kind: forbid\n  scope: document\n  within: title\n  patterns:\n    zh: ['用户协议|隐私条款']\n";
+        assert_eq!(found(title), vec!["用户协议"]);
+        let headings = "check:\n  kind: forbid\n  within: headings\n  patterns:\n    zh: ['用户协议|隐私条款|其他']\n";
+        assert_eq!(found(headings), vec!["用户协议", "隐私条款", "其他"]);
+        // An `also` group restricted to headings: the body mention does not count.
+        let also = "check:\n  kind: forbid\n  within: title\n  patterns:\n    zh: ['用户协议']\n  also:\n    - scope: document\n      within: headings\n      zh: ['提到']\n";
+        assert!(found(also).is_empty());
     }
 
     #[test]

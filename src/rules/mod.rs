@@ -14,19 +14,30 @@ pub mod testing;
 use regex::Regex;
 
 pub use load::{LoadErrors, builtin_files, load};
-pub use spec::{CheckKind, DeadlineLimit, Examples, LangLimits, Localized, Scope};
+pub use spec::{CheckKind, DeadlineLimit, Examples, LangLimits, Localized, Scope, Within};
 
 use crate::diagnostic::Severity;
 use crate::document::Lang;
 use patterns::{PatternId, PatternTable};
 
-/// The patterns of one clause of a check, per language (indexed by [`Lang::index`]).
+/// The patterns of one clause of a check, per language (indexed by [`Lang::index`]), and
+/// where in the document their matches count.
 #[derive(Clone, Debug, Default)]
-pub struct Group([Vec<PatternId>; 2]);
+pub struct Group([Vec<PatternId>; 2], Within);
 
 impl Group {
     pub fn get(&self, lang: Lang) -> &[PatternId] {
         &self.0[lang.index()]
+    }
+
+    pub fn within(&self) -> Within {
+        self.1
+    }
+
+    /// The same patterns, counted only `within` these blocks.
+    pub fn placed(mut self, within: Within) -> Self {
+        self.1 = within;
+        self
     }
 
     pub fn is_empty(&self) -> bool {

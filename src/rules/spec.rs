@@ -137,9 +137,25 @@ pub struct CheckSpec {
     /// a topic; the rule may want the text under it.
     #[serde(default = "default_true")]
     pub in_headings: bool,
+    /// Where matches of `patterns` / `if` count: anywhere (default), only in the title
+    /// block, or only in headings.
+    #[serde(default)]
+    pub within: Within,
     /// deadline: the longest acceptable period, per language.
     #[serde(default)]
     pub limit: Option<LangLimits>,
+}
+
+/// Which blocks a group's matches count in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Within {
+    #[default]
+    Anywhere,
+    /// The document title and the headings right next to it (a subtitle, a site name).
+    Title,
+    /// Headings, the title block included.
+    Headings,
 }
 
 /// Patterns and, optionally, the unit they are looked for in (default: the check's scope).
@@ -148,6 +164,9 @@ pub struct CheckSpec {
 pub struct ScopedPatterns {
     #[serde(default)]
     pub scope: Option<Scope>,
+    /// Where these patterns' matches count (default: anywhere).
+    #[serde(default)]
+    pub within: Within,
     #[serde(default)]
     pub en: Vec<String>,
     #[serde(default)]

@@ -18,6 +18,10 @@ use crate::document::Lang;
 #[serde(deny_unknown_fields)]
 pub(super) struct CategoriesFile {
     pub categories: BTreeMap<String, CategorySpec>,
+    /// Other keys for a category (the GB/T 35273 Annex A names, `identity` for
+    /// `specific_identity`), so manifests may use either.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -131,6 +135,8 @@ impl Vendor {
 #[derive(Debug, Default)]
 pub struct Taxonomy {
     pub categories: BTreeMap<String, Category>,
+    /// Alias key → category key.
+    pub aliases: BTreeMap<String, String>,
     pub permissions: Vec<Permission>,
     pub vendors: Vec<Vendor>,
 }
@@ -152,6 +158,7 @@ impl Taxonomy {
                 },
             );
         }
+        self.aliases.extend(file.aliases.clone());
     }
 
     pub(super) fn add_permissions(&mut self, file: &PermissionsFile) {
@@ -181,7 +188,9 @@ impl Taxonomy {
         }
     }
 
+    /// The category of a key or alias.
     pub fn category(&self, key: &str) -> Option<&Category> {
+        let key = self.aliases.get(key).map_or(key, String::as_str);
         self.categories.get(key)
     }
 
@@ -246,6 +255,25 @@ impl Taxonomy {
     }
 }
 
+/// Aliases that name no category, or shadow one (a typo in categories.yaml).
+pub(super) fn bad_category_aliases(taxonomy: &Taxonomy) -> Vec<String> {
+    taxonomy
+        .aliases
+        .iter()
+        .filter_map(|(alias, key)| {
+            if taxonomy.categories.contains_key(alias) {
+                Some(format!("category alias {alias} is also a category"))
+            } else if !taxonomy.categories.contains_key(key) {
+                Some(format!(
+                    "category alias {alias} refers to unknown category {key}"
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Permission data keys that name no category (a typo in permissions.yaml).
 pub(super) fn unknown_permission_data(taxonomy: &Taxonomy) -> Vec<String> {
     taxonomy
@@ -254,7 +282,7 @@ pub(super) fn unknown_permission_data(taxonomy: &Taxonomy) -> Vec<String> {
         .flat_map(|p| {
             p.data
                 .iter()
-                .filter(|key| !taxonomy.categories.contains_key(*key))
+                .filter(|key| taxonomy.category(key).is_none())
                 .map(move |key| format!("permission {} refers to unknown category {key}", p.key))
         })
         .collect()
