@@ -1,26 +1,10 @@
 //! Layer 3: the binary - exit codes, formats, bad input, rule errors.
 
-use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::Run;
 
 fn privlint(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
-        .args(args)
-        .env("COLUMNS", "80")
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("privlint runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    common::privlint_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
 #[test]

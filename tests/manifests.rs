@@ -5,40 +5,16 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+use common::{Run, json, privlint_in};
+
 const PROJECTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/projects");
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn privlint_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
-        .args(args)
-        .env("COLUMNS", "100")
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("privlint runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 fn privlint(args: &[&str]) -> Run {
     privlint_in(Path::new(PROJECTS), args)
-}
-
-fn json(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", run.stdout, run.stderr))
 }
 
 /// Each finding as `rule path:line`, with ` -> path:line` for each related location.

@@ -4,38 +4,14 @@
 //! invalid). The binary runs inside it, so every path in the output is relative and stable.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use common::{Run, json, privlint_in};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/repo");
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn privlint_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
-        .args(args)
-        .env("COLUMNS", "80")
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("privlint runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 fn in_repo(args: &[&str]) -> Run {
     privlint_in(Path::new(REPO), args)
-}
-
-fn json(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", run.stdout, run.stderr))
 }
 
 /// Shared material outside the repository (`../shared`, or `PRIVLINT_SHARED`); `None` when

@@ -44,24 +44,18 @@ pub const CHECKS: &[&str] = &[
 /// The JSON Schema of the manifest format (`privlint schema manifest`).
 pub const JSON_SCHEMA: &str = include_str!("../../schemas/privacy-manifest.schema.json");
 
-/// Every rule a manifest's checks report: its own, and text rules it reports or raises.
-pub const REPORTS: &[&str] = &[
-    DATA_WITHOUT_PURPOSE,
-    SENSITIVE_WITHOUT_PURPOSE,
-    SENSITIVE_WITHOUT_CONSENT,
-    PERMISSION_WITHOUT_PURPOSE,
-    UNRESOLVED_REFERENCE,
-    UNDISCLOSED_DATA,
-    UNDISCLOSED_SDK,
-    UNDISCLOSED_PERMISSION,
-    SDK_SCOPE_MISMATCH,
-    POLICY_SDK_NOT_DECLARED,
-    crate::rules::builtin::SDK_MISSING_SCOPE,
-    crate::rules::builtin::SDK_ENTRY_INCOMPLETE,
-    "missing-sdk-list",
-    "missing-minor-protection",
-    "missing-cross-border-statement",
-];
+/// Whether a manifest's checks may report rule `id`: their own rules, and the text rules
+/// they report on manifest entries or raise.
+pub fn reports(id: &str) -> bool {
+    const ALSO: &[&str] = &[
+        crate::rules::builtin::SDK_MISSING_SCOPE,
+        crate::rules::builtin::SDK_ENTRY_INCOMPLETE,
+        "missing-sdk-list",
+        "missing-minor-protection",
+        "missing-cross-border-statement",
+    ];
+    CHECKS.contains(&id) || ALSO.contains(&id)
+}
 
 /// File names that are manifests when a directory is walked.
 pub const DEFAULT_GLOBS: &[&str] = &[

@@ -545,7 +545,7 @@ impl Compiler<'_> {
             }
         }
         let reads_manifests = builtin(&spec.id) == Some(Builtin::Manifest);
-        let may_read_manifests = crate::manifest::REPORTS.contains(&spec.id.as_str());
+        let may_read_manifests = crate::manifest::reports(&spec.id);
         for (key, list) in [
             ("valid", &spec.examples.valid),
             ("invalid", &spec.examples.invalid),
