@@ -122,30 +122,29 @@ fn every_planted_inconsistency_is_found_and_nothing_else() {
     assert_eq!(cross_border["severity"], "error", "raised by the manifest");
 }
 
+/// A temporary project with `privacy-policy.md` and `privacy-manifest.yaml`.
+fn project(policy: &str, manifest: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("privacy-policy.md"), policy).unwrap();
+    std::fs::write(dir.path().join("privacy-manifest.yaml"), manifest).unwrap();
+    dir
+}
+
+/// The JSON report of `privlint check .` in `dir` with only the `select`ed rules.
+fn check_selected(dir: &Path, select: &str) -> Value {
+    json(&privlint_in(
+        dir,
+        &["check", ".", "--format", "json", "--select", select],
+    ))
+}
+
 #[test]
 fn declared_children_and_foreign_storage_raise_the_text_findings() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("privacy-policy.md"),
+    let dir = project(
         "# 隐私政策\n\n示例科技有限公司运营本应用。联系邮箱：privacy@example.cn。\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("privacy-manifest.yaml"),
         "privlint: 1\napp:\n  audiences: [children_under_14]\n  regions: [SG]\n",
-    )
-    .unwrap();
-    let report = json(&privlint_in(
-        dir.path(),
-        &[
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "transfer,minors",
-        ],
-    ));
+    );
+    let report = check_selected(dir.path(), "transfer,minors");
     let found = findings(&report);
     assert!(
         found.contains("missing-minor-protection privacy-policy.md:1 -> privacy-manifest.yaml:3"),
@@ -173,13 +172,10 @@ fn declared_children_and_foreign_storage_raise_the_text_findings() {
 
 #[test]
 fn a_policy_that_keeps_data_at_home_contradicts_a_foreign_region() {
-    let dir = tempfile::tempdir().unwrap();
     let policy = "# Privacy Policy\n\nAll personal information is stored on servers in China.\n";
     let manifest = "privlint: 1\ndata:\n  - id: email\n    name: email\n    category: basic_profile\n    purposes: [sign-in]\n    storage_region: US\n";
-    std::fs::write(dir.path().join("privacy-policy.md"), policy).unwrap();
-    std::fs::write(dir.path().join("privacy-manifest.yaml"), manifest).unwrap();
-    let select = ["check", ".", "--format", "json", "--select", "transfer"];
-    let found = findings(&json(&privlint_in(dir.path(), &select)));
+    let dir = project(policy, manifest);
+    let found = findings(&check_selected(dir.path(), "transfer"));
     assert_eq!(
         found,
         BTreeSet::from([
@@ -192,34 +188,17 @@ fn a_policy_that_keeps_data_at_home_contradicts_a_foreign_region() {
         "{policy}\nWe transfer your email address to our US processor under standard contractual clauses.\n"
     );
     std::fs::write(dir.path().join("privacy-policy.md"), provides).unwrap();
-    let found = findings(&json(&privlint_in(dir.path(), &select)));
+    let found = findings(&check_selected(dir.path(), "transfer"));
     assert!(found.is_empty(), "{found:#?}");
 }
 
 #[test]
 fn without_an_sdk_list_each_sdk_the_text_never_names_is_undisclosed() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("privacy-policy.md"),
+    let dir = project(
         "# 隐私政策\n\n为实现消息推送，我们接入了第三方SDK（极光推送），它会收集设备标识信息。\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("privacy-manifest.yaml"),
         "privlint: 1\nsdks:\n  - name: 极光推送SDK\n    data: [device]\n  - name: 示例统计SDK\n    data: [device]\n",
-    )
-    .unwrap();
-    let report = json(&privlint_in(
-        dir.path(),
-        &[
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "sdk,cross-check",
-        ],
-    ));
+    );
+    let report = check_selected(dir.path(), "sdk,cross-check");
     let found: BTreeSet<String> = findings(&report)
         .into_iter()
         .filter(|f| !f.starts_with("sdk-entry-incomplete"))
