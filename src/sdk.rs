@@ -90,8 +90,9 @@ enum Role {
     Other,
 }
 
-fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("built-in SDK pattern"))
+/// A built-in pattern, compiled once per process.
+pub(crate) fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("built-in pattern"))
 }
 
 /// The role of a column from its header, or of a record from its key.
@@ -445,7 +446,7 @@ const FIELD_KEY: &str = r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提�
 fn field_key_ends() -> Option<&'static AhoCorasick> {
     static ENDS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
     ENDS.get_or_init(|| {
-        let hir = regex_syntax::parse(FIELD_KEY).expect("built-in SDK pattern");
+        let hir = regex_syntax::parse(FIELD_KEY).expect("built-in pattern");
         let ends = Extractor::new()
             .kind(ExtractKind::Suffix)
             .limit_total(KEY_ENDS_LIMIT)

@@ -4,6 +4,7 @@
 //! regions make the matching text findings errors.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use regex::Regex;
 
@@ -16,7 +17,7 @@ use super::{
 use crate::diagnostic::{Finding, Label, Severity};
 use crate::document::{Document, Lang, normalize};
 use crate::rules::taxonomy::Taxonomy;
-use crate::sdk::SdkEntry;
+use crate::sdk::{SdkEntry, regex};
 use crate::source::Span;
 use crate::yaml::PathSeg;
 
@@ -135,8 +136,12 @@ fn policy_anchor(policy: &Policy<'_>, heading: &Regex, message: String) -> Label
     }
 }
 
-fn collection_heading() -> Regex {
-    Regex::new(r"(?i)收集|使用您的个人信息|个人信息类型|information (?:we|you) (?:collect|provide)|collect").expect("heading pattern")
+fn collection_heading() -> &'static Regex {
+    static HEADING: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &HEADING,
+        r"(?i)收集|使用您的个人信息|个人信息类型|information (?:we|you) (?:collect|provide)|collect",
+    )
 }
 
 /// Declared items the policy never names.
@@ -175,7 +180,7 @@ fn data(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
         ) {
             finding
                 .related
-                .push(policy_anchor(policy, &heading, message));
+                .push(policy_anchor(policy, heading, message));
             findings.push(finding);
         }
     }
@@ -268,7 +273,8 @@ fn sdks(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
             }
         }
         // Without a list, an SDK the text never names is undisclosed too.
-        let heading = Regex::new(r"(?i)SDK|第三方|third[- ]part").expect("heading pattern");
+        static HEADING: OnceLock<Regex> = OnceLock::new();
+        let heading = regex(&HEADING, r"(?i)SDK|第三方|third[- ]part");
         for (i, sdk) in declared.iter().enumerate() {
             if doc.blocks.iter().any(|b| same_sdk(sdk, &b.text, taxonomy)) {
                 continue;
@@ -292,7 +298,7 @@ fn sdks(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
             ) {
                 finding
                     .related
-                    .push(policy_anchor(policy, &heading, message));
+                    .push(policy_anchor(policy, heading, message));
                 findings.push(finding);
             }
         }
@@ -397,11 +403,13 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
     let manifest = out.manifest;
     let taxonomy = &out.run.rules.taxonomy;
     let doc = policy.doc;
-    let heading = Regex::new(r"(?i)权限|permission").expect("heading pattern");
-    let access = Regex::new(
+    static HEADING: OnceLock<Regex> = OnceLock::new();
+    static ACCESS: OnceLock<Regex> = OnceLock::new();
+    let heading = regex(&HEADING, r"(?i)权限|permission");
+    let access = regex(
+        &ACCESS,
         r"(?i)权限|授权|读取|访问|获取|调用|申请|开启|允许|使用您的|\bpermissions?\b|\baccess\b|\ballow\b|\buse your\b",
-    )
-    .expect("access pattern");
+    );
     for (i, permission) in manifest.spec.permissions.iter().enumerate() {
         let known = taxonomy.permission(&permission.name);
         let raw = permission.name.to_lowercase();
@@ -457,7 +465,7 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
         ) {
             finding
                 .related
-                .push(policy_anchor(policy, &heading, message));
+                .push(policy_anchor(policy, heading, message));
             findings.push(finding);
         }
     }
@@ -473,21 +481,26 @@ fn abroad(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
     let doc = policy.doc;
     // Data going abroad, not any mention of 境外 ("users abroad", "境外用户的信息回传境内"),
     // nor the template heading "您的个人信息如何在全球范围转移" over a text that keeps data home.
-    let provision = Regex::new(concat!(
-        r"(?i)(?:传输|提供|转移|传送|存储|存放|保存|储存|处理|访问)[^。;]{0,12}(?:境外|海外|国外)",
-        r"|(?:向|至|到|往)(?:境外|海外|国外)|跨境|出境|境外接收方",
-        r"|(?:境外|海外|国外)的?(?:服务器|数据中心|机构|实体|合作方|接收方|第三方|关联公司|服务商)",
-        r"|(?:所在|使用)[^。;]{0,20}(?:国家|地区)[^。;]{0,15}(?:之外|以外)|以外的国家",
-        r"|其他国家(?:或地区|和地区)?[^。;]{0,10}(?:处理|存储|访问|传输)",
-        r"|international (?:data )?transfers?|cross-border|transferr?\w*[^.]{0,60}(?:abroad|overseas|outside|other countries|third countries|United States)",
-        r"|(?:stored|processed|hosted|located)[^.]{0,30}(?:abroad|overseas|outside|in (?:the )?United States)",
-        r"|standard contractual clauses|adequacy decision|binding corporate rules|data privacy framework",
-    ))
-    .expect("provision pattern");
-    let denial = Regex::new(
-        r"(?i)不(?:会|得)?[^。；]{0,8}(?:传输|提供|转移|传送)[^。；]{0,6}(?:至|到|给)?(?:境外|海外|国外)|不(?:会|得)?[^。；]{0,6}(?:向|至|到|往)(?:境外|海外|国外)[^。；]{0,8}(?:传输|提供|转移|传送)|(?:will not|won't|never|do not|don't) (?:be )?transfer",
-    )
-    .expect("denial pattern");
+    static PROVISION: OnceLock<Regex> = OnceLock::new();
+    static DENIAL: OnceLock<Regex> = OnceLock::new();
+    static STORAGE: OnceLock<Regex> = OnceLock::new();
+    let provision = regex(
+        &PROVISION,
+        concat!(
+            r"(?i)(?:传输|提供|转移|传送|存储|存放|保存|储存|处理|访问)[^。;]{0,12}(?:境外|海外|国外)",
+            r"|(?:向|至|到|往)(?:境外|海外|国外)|跨境|出境|境外接收方",
+            r"|(?:境外|海外|国外)的?(?:服务器|数据中心|机构|实体|合作方|接收方|第三方|关联公司|服务商)",
+            r"|(?:所在|使用)[^。;]{0,20}(?:国家|地区)[^。;]{0,15}(?:之外|以外)|以外的国家",
+            r"|其他国家(?:或地区|和地区)?[^。;]{0,10}(?:处理|存储|访问|传输)",
+            r"|international (?:data )?transfers?|cross-border|transferr?\w*[^.]{0,60}(?:abroad|overseas|outside|other countries|third countries|United States)",
+            r"|(?:stored|processed|hosted|located)[^.]{0,30}(?:abroad|overseas|outside|in (?:the )?United States)",
+            r"|standard contractual clauses|adequacy decision|binding corporate rules|data privacy framework",
+        ),
+    );
+    let denial = regex(
+        &DENIAL,
+        r"(?i)不(?:会|得)?[^。;]{0,8}(?:传输|提供|转移|传送)[^。;]{0,6}(?:至|到|给)?(?:境外|海外|国外)|不(?:会|得)?[^。;]{0,6}(?:向|至|到|往)(?:境外|海外|国外)[^。;]{0,8}(?:传输|提供|转移|传送)|(?:will not|won't|never|do not|don't) (?:be )?transfer",
+    );
     let provides = doc.blocks.iter().filter(|b| !b.is_heading()).any(|b| {
         b.sentences.iter().any(|s| {
             let sentence = &b.text[s.clone()];
@@ -497,14 +510,14 @@ fn abroad(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
     if provides {
         return;
     }
-    let storage = Regex::new(
+    let storage = regex(
+        &STORAGE,
         r"(?i)全球范围|出境|跨境|存储|存放|保存|储存|境内|stor(?:e|ed|age)|located|hosted|transfer",
-    )
-    .expect("heading pattern");
+    );
     let Some(mut finding) = out.finding(
         MISSING_CROSS_BORDER,
         policy.file,
-        policy_anchor(policy, &storage, String::new()).span,
+        policy_anchor(policy, storage, String::new()).span,
         Vec::new(),
         Some(Severity::Error),
     ) else {
