@@ -438,11 +438,11 @@ struct InlineField {
 }
 
 /// The keys of `key:value` fields.
-const FIELD_KEY: &str = r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提供方|开发者|所属公司|公司名称|公司全称|运营方)|(?:使用)?(?:目的|用途)|使用场景|功能|(?:收集|采集|获取|共享|使用|处理|涉及)(?:的)?(?:用户|个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|内容|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段|种类|获取)|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|[^:,;。\s]{0,6}?(?:隐私(?:权)?政策|官网)(?:链接|网址)?|链接|网址|\bSDK name|\bvendor|\bprovider|\bdeveloper|\bpurposes?|\bdata (?:collected|types?)|\binformation collected|\bpermissions|\bprivacy policy";
+const FIELD_KEY: &str = r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提供方|开发者|所属公司|公司名称|公司全称|运营方)|(?:使用)?(?:目的|用途)|使用场景|功能|(?:收集|采集|获取|共享|使用|处理|涉及)(?:的)?(?:用户|个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|内容|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段|种类|获取)|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|[^:,;。\s]{0,6}?(?:隐私(?:权)?政策|官网)(?:链接|网址)?|链接|网址|(?-u:\b)SDK name|(?-u:\b)vendor|(?-u:\b)provider|(?-u:\b)developer|(?-u:\b)purposes?|(?-u:\b)data (?:collected|types?)|(?-u:\b)information collected|(?-u:\b)permissions|(?-u:\b)privacy policy";
 
-/// The literals every field key ends with, or `None` when they cannot be listed. The key
-/// pattern's `\b` keeps the regex engine off its fast automaton on non-ASCII text, and a key
-/// counts only before a colon: a block where no colon follows one of these is not searched.
+/// The literals every field key ends with, or `None` when they cannot be listed. A key counts
+/// only before a colon: a block where no colon follows one of these is not searched. (The
+/// key pattern's word boundaries are ASCII ones, which its lazy DFA can run on Chinese text.)
 fn field_key_ends() -> Option<&'static AhoCorasick> {
     static ENDS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
     ENDS.get_or_init(|| {

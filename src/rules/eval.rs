@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 
 use super::numbers::parse_number;
-use super::patterns::{Match, Matches, PatternId};
+use super::patterns::{Blocks, Match, Matches, PatternId};
 use super::spec::{CheckKind, Scope, Within};
 use super::{DeadlineLimit, Group, Rule, RuleSet};
 use crate::diagnostic::Severity;
@@ -54,11 +54,11 @@ struct Ctx<'a> {
     rule: &'a Rule,
     set: &'a RuleSet,
     doc: &'a Document,
-    matches: &'a Matches,
+    matches: &'a Matches<'a>,
     lang: Lang,
 }
 
-pub fn evaluate(rule: &Rule, set: &RuleSet, doc: &Document, matches: &Matches) -> Outcome {
+pub fn evaluate(rule: &Rule, set: &RuleSet, doc: &Document, matches: &Matches<'_>) -> Outcome {
     let ctx = Ctx {
         rule,
         set,
@@ -82,11 +82,21 @@ impl Ctx<'_> {
 
     /// Matches of a group with the pattern that found them, in document order.
     fn all(&self, group: &Group) -> Vec<(PatternId, Match)> {
+        self.all_in(group, None)
+    }
+
+    /// Matches of a group in `blocks`, with the pattern that found them, in document order.
+    fn all_in(&self, group: &Group, blocks: Blocks<'_>) -> Vec<(PatternId, Match)> {
         let within = group.within();
         let mut found: Vec<(PatternId, Match)> = group
             .get(self.lang)
             .iter()
-            .flat_map(|&id| self.matches.of(id).iter().map(move |&m| (id, m)))
+            .flat_map(|&id| {
+                self.matches
+                    .find(id, blocks)
+                    .into_iter()
+                    .map(move |m| (id, m))
+            })
             .filter(|(_, m)| self.placed(m.block, within))
             .collect();
         found.sort_by_key(|(id, m)| (m.block, m.start, std::cmp::Reverse(m.end), *id));
@@ -112,9 +122,9 @@ impl Ctx<'_> {
         to - from <= 2 && (from..=to).all(|i| i == title || self.doc.blocks[i].is_heading())
     }
 
-    /// Matches not preceded by a negation cue in their clause.
-    fn live(&self, group: &Group) -> Vec<(PatternId, Match)> {
-        let mut found = self.all(group);
+    /// Matches in `blocks` not preceded by a negation cue in their clause.
+    fn live_in(&self, group: &Group, blocks: Blocks<'_>) -> Vec<(PatternId, Match)> {
+        let mut found = self.all_in(group, blocks);
         if self.rule.check.negation {
             found.retain(|(_, m)| !self.negated(m));
         }
@@ -165,55 +175,101 @@ impl Ctx<'_> {
         }
     }
 
-    fn units(&self, group: &Group, scope: Scope, live: bool) -> HashSet<Unit> {
-        let found = if live {
-            self.live(group)
-        } else {
-            self.all(group)
-        };
-        found.iter().map(|(_, m)| self.unit(m, scope)).collect()
+    /// The units of `scope` where a match of `group` lies in `blocks`.
+    fn units(&self, group: &Group, scope: Scope, blocks: Blocks<'_>) -> HashSet<Unit> {
+        self.all_in(group, blocks)
+            .iter()
+            .map(|(_, m)| self.unit(m, scope))
+            .collect()
+    }
+
+    /// The blocks where a match of another group can share a `scope` unit with one of
+    /// `found`, or (`linked`) lie in a sentence linked to one; `None` for all of them.
+    /// Groups that only qualify a match are searched there alone.
+    fn reach(&self, found: &[Match], scope: Scope, linked: bool) -> Option<Vec<bool>> {
+        let blocks = &self.doc.blocks;
+        let mut wanted = vec![false; blocks.len()];
+        match scope {
+            Scope::Document => return None,
+            Scope::Section => {
+                let sections: HashSet<usize> =
+                    found.iter().map(|m| blocks[m.block].section).collect();
+                for (want, block) in wanted.iter_mut().zip(blocks) {
+                    *want = sections.contains(&block.section);
+                }
+            }
+            Scope::Sentence | Scope::Paragraph => {}
+        }
+        for m in found {
+            wanted[m.block] = true;
+            if linked && m.block > 0 {
+                wanted[m.block - 1] = true;
+            }
+            // A row is one unit, and a header cell speaks for its column.
+            if let BlockKind::TableCell { table, .. } = blocks[m.block].kind {
+                for &cell in self.doc.tables[table].rows.iter().flatten() {
+                    wanted[cell] = true;
+                }
+            }
+        }
+        Some(wanted)
     }
 
     /// Matches of the main patterns that survive negation, `except`, `unless` and `also`.
     /// For conditional checks an `also` match overlapping the main match does not count (the
     /// verb inside "交易记录" is not a statement that records are kept), and with `linked` it
     /// may come from the sentence a continuation continues ("例如: ..." after "我们收集...").
-    fn qualifying(&self, conditional: bool) -> Vec<(PatternId, Match)> {
+    fn qualifying(&self, conditional: bool, blocks: Blocks<'_>) -> Vec<(PatternId, Match)> {
         let check = &self.rule.check;
-        let vetoes: Vec<(Scope, HashSet<Unit>)> = check
-            .unless
-            .iter()
-            .map(|(scope, group)| (*scope, self.units(group, *scope, false)))
+        let main: Vec<(PatternId, Match)> = self
+            .live_in(&check.patterns, blocks)
+            .into_iter()
+            .filter(|(_, m)| check.in_headings || !self.doc.blocks[m.block].is_heading())
             .collect();
-        let excepted: Vec<Match> = check
-            .except
-            .as_ref()
-            .map(|g| self.all(g).into_iter().map(|(_, m)| m).collect())
-            .unwrap_or_default();
+        // Each step searches only where the matches left by the previous one are.
+        let spots = |found: &[(PatternId, Match)]| -> Vec<Match> {
+            found.iter().map(|(_, m)| *m).collect()
+        };
+        let mut found = main;
+        if let Some(except) = &check.except
+            && !found.is_empty()
+        {
+            let reach = self.reach(&spots(&found), Scope::Paragraph, false);
+            let excepted = self.all_in(except, reach.as_deref());
+            found.retain(|(_, m)| {
+                !excepted
+                    .iter()
+                    .any(|(_, e)| e.block == m.block && e.start <= m.start && m.end <= e.end)
+            });
+        }
+        for (scope, group) in &check.unless {
+            if found.is_empty() {
+                break;
+            }
+            let reach = self.reach(&spots(&found), *scope, false);
+            let vetoed = self.units(group, *scope, reach.as_deref());
+            found.retain(|(_, m)| !vetoed.contains(&self.unit(m, *scope)));
+        }
+        let linked = conditional && check.linked;
         // Groups without patterns for this language do not apply to it.
-        let also: Vec<(Scope, Vec<Match>)> = check
+        for (scope, group) in check
             .also
             .iter()
             .filter(|(_, g)| !g.get(self.lang).is_empty())
+        {
+            if found.is_empty() {
+                break;
+            }
             // Negation is judged on the main match; an `also` word inside its negated clause
             // ("不得以未阅读本服务条款…") still places it.
-            .map(|(scope, g)| (*scope, self.all(g).into_iter().map(|(_, m)| m).collect()))
-            .collect();
-        self.live(&check.patterns)
-            .into_iter()
-            .filter(|(_, m)| check.in_headings || !self.doc.blocks[m.block].is_heading())
-            .filter(|(_, m)| {
-                !excepted
-                    .iter()
-                    .any(|e| e.block == m.block && e.start <= m.start && m.end <= e.end)
-            })
-            .filter(|(_, m)| {
-                !vetoes
-                    .iter()
-                    .any(|(scope, units)| units.contains(&self.unit(m, *scope)))
-            })
-            .filter(|(_, m)| {
-                let earlier: Vec<Unit> = if conditional && check.linked {
+            let reach = self.reach(&spots(&found), *scope, linked);
+            let placed: Vec<Match> = self
+                .all_in(group, reach.as_deref())
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect();
+            found.retain(|(_, m)| {
+                let earlier: Vec<Unit> = if linked {
                     self.linked_sentences(m.block, m.sentence)
                         .into_iter()
                         .filter(|&(b, s)| (b, s) < (m.block, m.sentence))
@@ -222,24 +278,34 @@ impl Ctx<'_> {
                 } else {
                     Vec::new()
                 };
-                also.iter().all(|(scope, group)| {
-                    let unit = self.unit(m, *scope);
-                    group.iter().any(|a| {
-                        let overlaps = a.block == m.block && a.start < m.end && m.start < a.end;
-                        (self.unit(a, *scope) == unit && !(conditional && overlaps))
-                            || earlier.contains(&Unit::Sentence(a.block, a.sentence))
-                    })
+                let unit = self.unit(m, *scope);
+                placed.iter().any(|a| {
+                    let overlaps = a.block == m.block && a.start < m.end && m.start < a.end;
+                    (self.unit(a, *scope) == unit && !(conditional && overlaps))
+                        || earlier.contains(&Unit::Sentence(a.block, a.sentence))
                 })
-            })
-            .collect()
+            });
+        }
+        found
     }
 
     fn require(&self) -> Outcome {
-        if let Some((_, m)) = self.qualifying(false).into_iter().next() {
-            return Outcome {
-                hits: Vec::new(),
-                evidence: Some((m.block, m.start..m.end)),
-            };
+        // The first qualifying match is the evidence. Whether a match qualifies does not
+        // depend on the other matches, so the blocks are searched in growing runs from the
+        // start, and the search stops at the first run that has one.
+        let count = self.doc.blocks.len();
+        let (mut from, mut run) = (0, 16);
+        while from < count {
+            let to = (from + run).min(count);
+            let mut blocks = vec![false; count];
+            blocks[from..to].fill(true);
+            if let Some((_, m)) = self.qualifying(false, Some(&blocks)).into_iter().next() {
+                return Outcome {
+                    hits: Vec::new(),
+                    evidence: Some((m.block, m.start..m.end)),
+                };
+            }
+            (from, run) = (to, run * 2);
         }
         let anchor = self
             .rule
@@ -271,7 +337,7 @@ impl Ctx<'_> {
         let scope = self.rule.check.scope;
         let mut reported: HashSet<Unit> = HashSet::new();
         let hits = self
-            .qualifying(false)
+            .qualifying(false, None)
             .into_iter()
             .filter(|(_, m)| reported.insert(self.unit(m, scope)))
             .map(|(_, m)| self.hit_at(&m, vec![self.text(&m).to_string()]))
@@ -298,12 +364,18 @@ impl Ctx<'_> {
         let Some(then) = &check.then else {
             return Outcome::default();
         };
+        let ifs = self.qualifying(true, None);
+        if ifs.is_empty() {
+            return Outcome::default();
+        }
+        let found: Vec<Match> = ifs.iter().map(|(_, m)| *m).collect();
+        let reach = self.reach(&found, scope, check.linked);
         // Sorted, so that each match is compared with the voids of its own block only.
         let mut voids: Vec<(usize, usize, usize)> = check
             .void
             .as_ref()
             .map(|g| {
-                self.all(g)
+                self.all_in(g, reach.as_deref())
                     .into_iter()
                     .map(|(_, v)| (v.block, v.start, v.end))
                     .collect()
@@ -318,7 +390,7 @@ impl Ctx<'_> {
                 .any(|v| m.start < v.2)
         };
         let thens: Vec<Match> = self
-            .live(then)
+            .live_in(then, reach.as_deref())
             .into_iter()
             .map(|(_, m)| m)
             .filter(|m| !voided(m))
@@ -329,7 +401,7 @@ impl Ctx<'_> {
         let purpose_columns = self.header_columns(&thens);
 
         let mut failing: BTreeMap<Unit, Vec<Match>> = BTreeMap::new();
-        for (_, m) in self.qualifying(true) {
+        for (_, m) in ifs {
             let block = &self.doc.blocks[m.block];
             let satisfied = match block.kind {
                 // Headings and header cells name things; they do not collect them.
@@ -461,7 +533,7 @@ impl Ctx<'_> {
             return Outcome::default();
         };
         let mut hits = Vec::new();
-        for (id, m) in self.qualifying(false) {
+        for (id, m) in self.qualifying(false, None) {
             let block = &self.doc.blocks[m.block];
             let sentence = block.sentences[m.sentence].clone();
             let text = &block.text[sentence.clone()];
@@ -569,6 +641,45 @@ impl Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::{Format, parse};
+    use crate::source::SourceFile;
+
+    /// A `require` rule searches the blocks in growing runs; its evidence is still the
+    /// first qualifying match of the document, and a match its `unless` vetoes does not count.
+    #[test]
+    fn require_evidence_is_the_first_qualifying_match() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let rule = set
+            .rules
+            .iter()
+            .find(|r| r.id == "missing-contact")
+            .expect("rule");
+        let evidence = |paragraphs: &[(usize, &str)]| {
+            let mut text = String::from("# 隐私政策\n\n");
+            for i in 1..120 {
+                let line = paragraphs
+                    .iter()
+                    .find(|(at, _)| *at == i)
+                    .map_or("我们重视您的隐私。", |(_, line)| line);
+                text.push_str(line);
+                text.push_str("\n\n");
+            }
+            let file = SourceFile::from_text("p.md", &text);
+            let doc = parse(&file, Format::Markdown, Some(Lang::Zh));
+            let matches = set.patterns.scan(&doc);
+            evaluate(rule, &set, &doc, &matches)
+                .evidence
+                .map(|(b, _)| b)
+        };
+        let email = "请发送邮件至 privacy@example.com 联系我们。";
+        // names a channel ("在线客服"), but the `unless` of the rule vetoes the sentence
+        let vetoed = "在线客服会在工作日处理您的问题。";
+        assert_eq!(evidence(&[(90, email)]), Some(90));
+        assert_eq!(evidence(&[(5, email), (90, email)]), Some(5));
+        assert_eq!(evidence(&[(3, vetoed), (70, email)]), Some(70));
+        assert_eq!(evidence(&[(3, vetoed)]), None);
+        assert_eq!(evidence(&[]), None);
+    }
 
     #[test]
     fn periods_are_judged_in_working_days() {

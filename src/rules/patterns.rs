@@ -16,6 +16,7 @@
 //! documents it reads need; patterns from user rule files are compiled when they are added,
 //! so that a bad one is reported at load time.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -386,56 +387,57 @@ impl PatternTable {
         builder.finish()
     }
 
-    /// Find every pattern of the document's language in one pass.
-    pub fn scan(&self, doc: &Document) -> Matches {
-        let mut by_pattern = vec![Vec::new(); self.patterns.len()];
+    /// Find where each pattern of the document's language may match, in one literal pass.
+    /// The regular expressions run later, when [`Matches::find`] asks for a pattern, and
+    /// only in the blocks asked for: a rule whose main patterns never match never pays for
+    /// its exceptions and vetoes.
+    pub fn scan<'a>(&'a self, doc: &'a Document) -> Matches<'a> {
+        let mut starts = vec![0; self.patterns.len() + 1];
         if !self.patterns.iter().any(|p| p.lang == doc.lang) {
-            return Matches { by_pattern };
+            return Matches {
+                table: self,
+                doc,
+                index: None,
+                candidates: Vec::new(),
+                starts,
+                verified: RefCell::default(),
+            };
         }
         let index = self.lang_index(doc.lang);
         let mut scratch = Scratch::new(index.owners.len());
+        let mut candidates = Vec::new();
         for (b, block) in doc.blocks.iter().enumerate() {
-            scratch.find_candidates(index, &block.text, &block.sentences);
-            let mut groups = 0..0;
-            while groups.end < scratch.candidates.len() {
-                let first = scratch.candidates[groups.end];
-                groups.start = groups.end;
-                while scratch
-                    .candidates
-                    .get(groups.end)
-                    .is_some_and(|c| (c.pattern, c.sentence) == (first.pattern, first.sentence))
-                {
-                    groups.end += 1;
-                }
-                let range = block.sentences[first.sentence].clone();
-                let text = &block.text[range.clone()];
-                let found = &mut by_pattern[first.pattern];
-                self.find_in_sentence(index, &mut scratch, groups.clone(), text, |start, end| {
-                    found.push(Match {
-                        block: b,
-                        sentence: first.sentence,
-                        start: range.start + start,
-                        end: range.start + end,
-                    });
-                });
-            }
+            scratch.find_candidates(index, b, &block.text, &block.sentences);
+            candidates.append(&mut scratch.candidates);
         }
-        Matches { by_pattern }
+        candidates.sort_unstable();
+        for candidate in &candidates {
+            starts[candidate.pattern + 1] += 1;
+        }
+        for p in 1..starts.len() {
+            starts[p] += starts[p - 1];
+        }
+        Matches {
+            table: self,
+            doc,
+            index: Some(index),
+            candidates,
+            starts,
+            verified: RefCell::default(),
+        }
     }
 
-    /// The matches of one pattern in one sentence, given its candidate branches (a range of
-    /// `scratch.candidates`, sorted by branch, then start), as `find_iter` of the whole
-    /// pattern would give them.
-    fn find_in_sentence<'a>(
+    /// The matches of one pattern in one sentence, given its candidate branches (sorted by
+    /// branch, then start), as `find_iter` of the whole pattern would give them.
+    fn find_in_sentence<'c>(
         &self,
-        index: &'a LangIndex,
-        scratch: &mut Scratch<'a>,
-        group: Range<usize>,
+        index: &'c LangIndex,
+        candidates: &'c [Candidate],
+        cursors: &mut Vec<Cursor<'c>>,
         text: &str,
         mut found: impl FnMut(usize, usize),
     ) {
-        let candidates = &scratch.candidates;
-        let first = &index.branches[candidates[group.start].branch];
+        let first = &index.branches[candidates[0].branch];
         if first.search == Search::Whole {
             let regex = self.patterns[first.pattern].regex();
             for m in regex.find_iter(text).filter(|m| !m.is_empty()) {
@@ -443,25 +445,21 @@ impl PatternTable {
             }
             return;
         }
-        let cursors = &mut scratch.cursors;
         cursors.clear();
-        let mut start = group.start;
-        for i in group.clone() {
-            if i + 1 == group.end || candidates[i + 1].branch != candidates[i].branch {
-                cursors.push(Cursor {
-                    branch: &index.branches[candidates[i].branch],
-                    starts: start..i + 1,
-                    next: None,
-                });
-                start = i + 1;
-            }
+        for same_branch in candidates.chunk_by(|x, y| x.branch == y.branch) {
+            cursors.push(Cursor {
+                branch: &index.branches[same_branch[0].branch],
+                candidates: same_branch,
+                tried: 0,
+                next: None,
+            });
         }
         let mut at = 0;
         // No branch matches the empty string, so every match moves `at` forward.
         loop {
             let mut best: Option<(usize, usize)> = None;
             for cursor in cursors.iter_mut() {
-                if let Some((start, end)) = cursor.next_match(candidates, text, at)
+                if let Some((start, end)) = cursor.next_match(text, at)
                     && best.is_none_or(|(s, _)| start < s)
                 {
                     best = Some((start, end));
@@ -477,26 +475,30 @@ impl PatternTable {
 }
 
 /// Buffers reused from block to block during a scan.
-struct Scratch<'a> {
+struct Scratch {
     seen: SeenSets,
     hits: Vec<SetHit>,
     candidates: Vec<Candidate>,
-    cursors: Vec<Cursor<'a>>,
 }
 
-impl<'a> Scratch<'a> {
+impl Scratch {
     fn new(sets: usize) -> Self {
         Scratch {
             seen: SeenSets::new(sets),
             hits: Vec::new(),
             candidates: Vec::new(),
-            cursors: Vec::new(),
         }
     }
 
-    /// The candidates of one block, sorted by pattern, sentence, branch and start: the
-    /// branches whose literal sets all occur in a sentence, and every branch without literals.
-    fn find_candidates(&mut self, index: &LangIndex, text: &str, sentences: &[Range<usize>]) {
+    /// The candidates of block `block`: the branches whose literal sets all occur in a
+    /// sentence, and every branch without literals.
+    fn find_candidates(
+        &mut self,
+        index: &LangIndex,
+        block: usize,
+        text: &str,
+        sentences: &[Range<usize>],
+    ) {
         let hits = &mut self.hits;
         hits.clear();
         if let Some(automaton) = &index.automaton {
@@ -538,6 +540,7 @@ impl<'a> Scratch<'a> {
                     }
                     let candidate = |start| Candidate {
                         pattern: branch.pattern,
+                        block,
                         sentence,
                         branch: b,
                         start,
@@ -555,20 +558,21 @@ impl<'a> Scratch<'a> {
             let pattern = index.branches[b].pattern;
             found.extend((0..sentences.len()).map(|sentence| Candidate {
                 pattern,
+                block,
                 sentence,
                 branch: b,
                 start: 0,
             }));
         }
-        found.sort_unstable();
     }
 }
 
 /// A branch that may match in a sentence: for `AtStarts` branches, where one of its start
-/// literals occurs (relative to the sentence).
+/// literals occurs (relative to the sentence). Sorted by pattern, then place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
     pattern: PatternId,
+    block: usize,
     sentence: usize,
     branch: usize,
     start: usize,
@@ -611,8 +615,9 @@ struct SetHit {
 /// One branch searched through a sentence, remembering its next match.
 struct Cursor<'a> {
     branch: &'a Branch,
-    /// This branch's candidates (a range of the scan's candidates) not yet tried.
-    starts: Range<usize>,
+    /// This branch's candidates in the sentence; those before `tried` were tried.
+    candidates: &'a [Candidate],
+    tried: usize,
     /// The branch's leftmost match at or after the position it was asked for last; `Some(None)`
     /// once there is none.
     next: Option<Option<(usize, usize)>>,
@@ -620,12 +625,7 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     /// The branch's leftmost match starting at or after `at`.
-    fn next_match(
-        &mut self,
-        candidates: &[Candidate],
-        text: &str,
-        at: usize,
-    ) -> Option<(usize, usize)> {
+    fn next_match(&mut self, text: &str, at: usize) -> Option<(usize, usize)> {
         match self.next {
             Some(None) => return None,
             Some(Some((start, end))) if start >= at => return Some((start, end)),
@@ -633,9 +633,10 @@ impl Cursor<'_> {
         }
         let found = match self.branch.engine() {
             Engine::Forward(forward) => loop {
-                let Some(candidate) = self.starts.next().map(|i| candidates[i]) else {
+                let Some(candidate) = self.candidates.get(self.tried) else {
                     break None;
                 };
+                self.tried += 1;
                 if candidate.start < at {
                     continue;
                 }
@@ -662,15 +663,68 @@ impl Cursor<'_> {
     }
 }
 
-/// All matches of a document, per pattern, in document order.
-#[derive(Debug, Default)]
-pub struct Matches {
-    by_pattern: Vec<Vec<Match>>,
+/// The blocks of a document a search is limited to (`None`: all of them).
+pub type Blocks<'b> = Option<&'b [bool]>;
+
+/// Where the patterns of a document may match, and the matches found so far. A pattern's
+/// regular expression runs on the first request for a block, and the result is kept.
+pub struct Matches<'a> {
+    table: &'a PatternTable,
+    doc: &'a Document,
+    index: Option<&'a LangIndex>,
+    /// Sorted by pattern, block, sentence, branch and start.
+    candidates: Vec<Candidate>,
+    /// The candidates of pattern `p` are `candidates[starts[p]..starts[p + 1]]`.
+    starts: Vec<usize>,
+    /// The matches of a pattern in a block, once searched.
+    verified: RefCell<HashMap<(PatternId, usize), Vec<Match>>>,
 }
 
-impl Matches {
-    pub fn of(&self, id: PatternId) -> &[Match] {
-        self.by_pattern.get(id).map_or(&[], Vec::as_slice)
+impl Matches<'_> {
+    /// The matches of pattern `id` in `blocks`, in document order.
+    pub fn find(&self, id: PatternId, blocks: Blocks<'_>) -> Vec<Match> {
+        let Some(index) = self.index else {
+            return Vec::new();
+        };
+        let Some(range) = self.starts.get(id..id + 2) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        let mut verified = self.verified.borrow_mut();
+        for in_block in self.candidates[range[0]..range[1]].chunk_by(|x, y| x.block == y.block) {
+            let b = in_block[0].block;
+            if blocks.is_some_and(|wanted| !wanted[b]) {
+                continue;
+            }
+            let matches = verified
+                .entry((id, b))
+                .or_insert_with(|| self.search_block(index, in_block));
+            found.extend_from_slice(matches);
+        }
+        found
+    }
+
+    fn search_block(&self, index: &LangIndex, candidates: &[Candidate]) -> Vec<Match> {
+        let block = &self.doc.blocks[candidates[0].block];
+        let mut cursors = Vec::new();
+        let mut found = Vec::new();
+        for in_sentence in candidates.chunk_by(|x, y| x.sentence == y.sentence) {
+            let Candidate {
+                block: b, sentence, ..
+            } = in_sentence[0];
+            let range = block.sentences[sentence].clone();
+            let text = &block.text[range.clone()];
+            self.table
+                .find_in_sentence(index, in_sentence, &mut cursors, text, |start, end| {
+                    found.push(Match {
+                        block: b,
+                        sentence,
+                        start: range.start + start,
+                        end: range.start + end,
+                    });
+                });
+        }
+        found
     }
 }
 
@@ -935,7 +989,7 @@ mod tests {
         ids.iter()
             .map(|&id| {
                 matches
-                    .of(id)
+                    .find(id, None)
                     .iter()
                     .map(|m| doc.blocks[m.block].text[m.start..m.end].to_string())
                     .collect()
@@ -983,6 +1037,35 @@ mod tests {
                 .collect();
             assert_eq!(scan(&[pattern], text)[0], expected, "{pattern}");
         }
+    }
+
+    /// A search limited to some blocks finds exactly their matches, and what it found is
+    /// reused by a later search of the whole document.
+    #[test]
+    fn searches_limited_to_blocks() {
+        let mut table = PatternTable::default();
+        let id = table
+            .add(Lang::Zh, "撤回[^。]{0,4}同意", Compile::OnFirstUse)
+            .unwrap();
+        let text = "# 政策\n\n撤回您的同意。\n\n没有。\n\n可以撤回同意。\n";
+        let file = SourceFile::from_text("t.md", text);
+        let doc = parse_document(&file, Format::Markdown, Some(Lang::Zh));
+        assert_eq!(doc.blocks.len(), 4);
+        let matches = table.scan(&doc);
+        let blocks_of = |found: Vec<Match>| found.iter().map(|m| m.block).collect::<Vec<_>>();
+        assert_eq!(
+            blocks_of(matches.find(id, Some(&[false, false, false, true]))),
+            [3]
+        );
+        assert_eq!(
+            blocks_of(matches.find(id, Some(&[true, true, false, false]))),
+            [1]
+        );
+        assert_eq!(
+            blocks_of(matches.find(id, Some(&[false; 4]))),
+            Vec::<usize>::new()
+        );
+        assert_eq!(blocks_of(matches.find(id, None)), [1, 3]);
     }
 
     #[test]
