@@ -222,6 +222,12 @@ fn check_unit(unit: &Unit, settings: &Settings, rules: &RuleSet) -> Vec<FileResu
         }
         return results;
     };
+    if manifests.is_empty() {
+        if settings.inline_suppressions {
+            suppress_policy(&mut results[0], &doc, rules, &selected);
+        }
+        return results;
+    }
     let sdks = sdk::extract(&doc, &rules.taxonomy);
     let policy = manifest::Policy {
         doc: &doc,
@@ -254,11 +260,7 @@ fn check_unit(unit: &Unit, settings: &Settings, rules: &RuleSet) -> Vec<FileResu
         result.findings = own;
     }
     if settings.inline_suppressions {
-        let findings = std::mem::take(&mut results[0].findings);
-        let text_len = results[0].entry.source.text.len();
-        let outcome = suppress::apply(findings, &doc, text_len, rules, &selected);
-        results[0].findings = outcome.kept;
-        results[0].suppressed += outcome.suppressed;
+        suppress_policy(&mut results[0], &doc, rules, &selected);
         for (k, loaded) in manifests.iter().enumerate() {
             if let Ok(source) = &loaded.source {
                 let result = &mut results[k + 1];
@@ -272,6 +274,20 @@ fn check_unit(unit: &Unit, settings: &Settings, rules: &RuleSet) -> Vec<FileResu
         }
     }
     results
+}
+
+/// Apply the policy's own suppression comments to its findings.
+fn suppress_policy(result: &mut FileResult, doc: &Document, rules: &RuleSet, selected: &Selected) {
+    let findings = std::mem::take(&mut result.findings);
+    let outcome = suppress::apply(
+        findings,
+        doc,
+        result.entry.source.text.len(),
+        rules,
+        selected,
+    );
+    result.findings = outcome.kept;
+    result.suppressed += outcome.suppressed;
 }
 
 /// Rules with their configured severity, if any.

@@ -40,7 +40,7 @@ pub type PatternId = usize;
 
 /// Compiled size limits keep user rules from building enormous automata.
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
-const DFA_SIZE_LIMIT: usize = 256 << 10;
+const DFA_SIZE_LIMIT: usize = 64 << 10;
 const BACKTRACK_VISITED: usize = 2 << 10;
 
 /// A match of one pattern inside one sentence. `start`/`end` index the block's text.
