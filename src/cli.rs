@@ -63,6 +63,10 @@ pub struct CheckArgs {
     /// The lowest severity that makes the run fail (exit code 1) [default: error].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOnArg>,
+    /// Report files larger than this many MiB as skipped instead of checking them
+    /// [default: 64].
+    #[arg(long = "max-file-size", value_name = "MIB")]
+    pub max_file_size_mib: Option<u64>,
     /// Document language; `auto` detects it from the share of Chinese characters.
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,

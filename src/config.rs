@@ -77,6 +77,9 @@ pub struct ConfigFile {
     pub lang: Option<LangSetting>,
     #[serde(default)]
     pub fail_on: Option<FailOnSetting>,
+    /// Files larger than this many MiB are reported as skipped (default 64).
+    #[serde(default)]
+    pub max_file_size_mib: Option<u64>,
     /// Rule ids or tags to run (default: all).
     #[serde(default)]
     pub select: Option<Vec<String>>,
@@ -228,6 +231,7 @@ pub fn load(path: &Path) -> Result<LoadedConfig, Vec<SetupError>> {
 pub struct Overrides {
     pub lang: Option<LangSetting>,
     pub fail_on: Option<FailOnSetting>,
+    pub max_file_size_mib: Option<u64>,
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     pub no_inline_suppressions: bool,
@@ -445,6 +449,21 @@ pub fn resolve(
         Some(LangSetting::En) => Some(Lang::En),
         Some(LangSetting::Auto) | None => None,
     };
+    if let Some(mib) = cli
+        .max_file_size_mib
+        .or(file.and_then(|f| f.max_file_size_mib))
+    {
+        if mib == 0 {
+            let message = "max_file_size_mib must be at least 1".to_string();
+            errors.push(match (config, cli.max_file_size_mib.is_some()) {
+                (Some(config), false) => {
+                    config.error(&[PathSeg::Key("max_file_size_mib")], message)
+                }
+                _ => command_line_error(message),
+            });
+        }
+        settings.max_file_size = mib.saturating_mul(1 << 20);
+    }
     if let Some(fail_on) = cli.fail_on.or(file.and_then(|f| f.fail_on)) {
         settings.fail_on = fail_on.into();
     }
@@ -589,6 +608,7 @@ pub fn describe(settings: &Settings, rules: &RuleSet) -> String {
     );
     let _ = writeln!(out, "lang: {}", settings.lang.map_or("auto", |l| l.code()));
     let _ = writeln!(out, "fail_on: {}", settings.fail_on.name());
+    let _ = writeln!(out, "max_file_size_mib: {}", settings.max_file_size >> 20);
     let _ = writeln!(out, "root: {}", settings.filter.root.display());
     let _ = writeln!(out, "include: {:?}", settings.filter.include_patterns);
     let _ = writeln!(out, "exclude: {:?}", settings.filter.exclude_patterns);

@@ -123,6 +123,7 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         no_inline_suppressions: args.no_inline_suppressions,
+        max_file_size_mib: args.max_file_size_mib,
         baseline: args.baseline.clone(),
         profiles: args.profile.clone(),
         manifest: args.manifest.clone(),

@@ -246,3 +246,65 @@ fn show_evidence_lists_the_requirements_met() {
     assert_eq!(shown, expected);
     assert!(matrix.contains("privacy@example.cn"), "{matrix}");
 }
+
+/// `--max-file-size` (and `max_file_size_mib` in the configuration) lowers the limit: a larger
+/// file is reported as skipped with the reason, and the others are still checked.
+#[test]
+fn max_file_size_skips_larger_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string("fixtures/docs/zh-gaps.txt").unwrap();
+    std::fs::write(dir.path().join("small.txt"), &policy).unwrap();
+    std::fs::write(
+        dir.path().join("large.txt"),
+        policy.repeat(1 + (2 << 20) / policy.len()),
+    )
+    .unwrap();
+    let statuses = |run: &Run| -> Vec<(String, String)> {
+        common::json(run)["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json", "--isolated", "."];
+        args.extend_from_slice(extra);
+        common::privlint_in(dir.path(), &args)
+    };
+    let by_flag = check(&["--max-file-size", "1"]);
+    assert_eq!(
+        by_flag.code, 1,
+        "the small file's findings still fail the run"
+    );
+    assert_eq!(
+        statuses(&by_flag),
+        [
+            ("large.txt".to_string(), "skipped".to_string()),
+            ("small.txt".to_string(), "checked".to_string())
+        ]
+    );
+    assert!(
+        by_flag.stdout.contains("larger than the 1 MiB limit"),
+        "{}",
+        by_flag.stdout
+    );
+    assert_eq!(statuses(&check(&[]))[0].1, "checked");
+
+    std::fs::write(dir.path().join("privlint.yaml"), "max_file_size_mib: 1\n").unwrap();
+    let by_config = common::privlint_in(dir.path(), &["check", "--format", "json", "."]);
+    assert_eq!(statuses(&by_config)[0].1, "skipped");
+    std::fs::write(dir.path().join("privlint.yaml"), "max_file_size_mib: 0\n").unwrap();
+    let zero = common::privlint_in(dir.path(), &["check", "."]);
+    assert_eq!(zero.code, 2);
+    assert!(
+        zero.stderr.contains("max_file_size_mib must be at least 1"),
+        "{}",
+        zero.stderr
+    );
+}
