@@ -229,8 +229,9 @@ struct LangIndex {
     sets_of: Vec<Vec<SetId>>,
     /// For each set, the branches that start their search from it (its first set).
     owners: Vec<Vec<usize>>,
-    /// For each set, whether a branch is anchored at its literals.
-    anchors: Vec<bool>,
+    /// For each set, whether where its literals occur matters: a branch is anchored at them,
+    /// or must find one within its match from such a start.
+    placed: Vec<bool>,
     /// Branches without usable literals: run on every sentence.
     always: Vec<usize>,
 }
@@ -251,7 +252,7 @@ impl IndexBuilder {
         }
         let id = self.index.owners.len();
         self.index.owners.push(Vec::new());
-        self.index.anchors.push(false);
+        self.index.placed.push(false);
         for literal in &set {
             let slot = *self.literal_ids.entry(literal.clone()).or_insert_with(|| {
                 self.literals.push(literal.clone());
@@ -276,10 +277,15 @@ impl IndexBuilder {
             Some(required) => {
                 let main = self.set(required.set);
                 self.index.owners[main].push(b);
-                self.index.anchors[main] |= search == Search::AtStarts;
-                std::iter::once(main)
+                let sets: Vec<SetId> = std::iter::once(main)
                     .chain(required.also.into_iter().map(|set| self.set(set)))
-                    .collect()
+                    .collect();
+                if search == Search::AtStarts {
+                    for &set in &sets {
+                        self.index.placed[set] = true;
+                    }
+                }
+                sets
             }
             None => {
                 self.index.always.push(b);
@@ -507,9 +513,9 @@ impl Scratch {
                     continue;
                 };
                 for &set in &index.sets_of[hit.pattern().as_usize()] {
-                    // Where a set occurs matters only to the branches anchored at it; for the
-                    // others, once per sentence is enough.
-                    let start = if index.anchors[set] {
+                    // Where a set occurs matters only to anchored branches; for the others,
+                    // once per sentence is enough.
+                    let start = if index.placed[set] {
                         hit.start()
                     } else if self.seen.first_in_sentence(set, sentence) {
                         0
@@ -546,8 +552,26 @@ impl Scratch {
                         start,
                     };
                     if branch.search == Search::AtStarts {
+                        // A match holds a literal of each other set: a start is tried only
+                        // when one follows it closely enough.
+                        let longest = branch.hir.properties().maximum_len();
+                        let within_reach = |h: &&SetHit| {
+                            branch.required[1..].iter().all(|&set| {
+                                let next = in_sentence
+                                    .partition_point(|x| (x.set, x.start) < (set, h.start));
+                                in_sentence.get(next).is_some_and(|x| {
+                                    x.set == set
+                                        && longest.is_none_or(|len| x.start < h.start + len)
+                                })
+                            })
+                        };
                         let base = sentences[sentence].start;
-                        found.extend(set_hits.iter().map(|h| candidate(h.start - base)));
+                        found.extend(
+                            set_hits
+                                .iter()
+                                .filter(within_reach)
+                                .map(|h| candidate(h.start - base)),
+                        );
                     } else {
                         found.push(candidate(0));
                     }
@@ -1026,7 +1050,7 @@ mod tests {
     /// The merged branches give what the whole pattern gives with `find_iter`.
     #[test]
     fn branches_merge_like_the_whole_pattern() {
-        let text = "我们收集您的手机号码用于登录,收集位置信息以便推荐。为此我们会在15天内处理,通过设置撤回同意。";
+        let text = "我们收集您的手机号码用于登录,收集位置信息以便推荐。为此我们会在15天内处理,通过设置撤回同意。若您已阅读全部条款并同意,如您同意。";
         for pattern in [
             // the earlier branch wins at the same start, whatever its length
             "收集|收集您的手机号码",
@@ -1037,6 +1061,9 @@ mod tests {
             "(?:用于|以便)[^,;。]{0,40}|[^,;。]{2,6}(?:推荐)|\\d+天",
             "收集.{0,20}?信息|信息",
             "^我们|处理,|撤回(同意)?",
+            // a start whose other literal lies beyond the branch's longest match is not tried
+            "(?:如|若)您[^,]{0,3}同意",
+            "(?:如|若)您[^,]{0,30}同意|收集",
             // can match the empty string: the whole pattern is used
             "(?:为此)?",
         ] {
