@@ -615,16 +615,54 @@ pub(crate) fn fill(template: &str, hit: &Hit, lang: Lang) -> String {
         Lang::Zh => "、",
         Lang::En => ", ",
     };
+    let quoted: Vec<String> = hit.terms.iter().map(|t| as_written(t, lang)).collect();
     template
-        .replace("{match}", hit.terms.first().map_or("", String::as_str))
+        .replace("{match}", quoted.first().map_or("", String::as_str))
         .replace("{detail}", hit.terms.get(1).map_or("", String::as_str))
-        .replace("{terms}", &hit.terms.join(separator))
+        .replace("{terms}", &quoted.join(separator))
         .replace(
             "{limit}",
             &hit.limit.map_or_else(String::new, |l| l.to_string()),
         )
         .trim()
         .to_string()
+}
+
+/// Document text quoted in a Chinese message: punctuation that normalisation made ASCII
+/// ("，" reads ",") is shown full-width again where it stands next to a Chinese character.
+fn as_written(text: &str, lang: Lang) -> String {
+    if lang != Lang::Zh {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut written = String::with_capacity(text.len());
+    let mut previous: Option<char> = None;
+    let mut latin_open = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let wide = match c {
+            ',' => '，',
+            ';' => '；',
+            ':' => '：',
+            '(' => '（',
+            ')' => '）',
+            '!' => '！',
+            '?' => '？',
+            _ => c,
+        };
+        // What came before is judged as written (so "(必填):" widens both marks); after a
+        // space the mark belongs to Latin text ("READ_CONTACTS (通讯录)"), and so does the
+        // closing parenthesis of a Latin opening one.
+        let near_chinese = previous.is_some_and(|p| !p.is_ascii())
+            || chars.get(i + 1).is_some_and(|n| !n.is_ascii());
+        let latin = previous.is_some_and(|p| p.is_ascii_whitespace()) || (c == ')' && latin_open);
+        let shown = if near_chinese && !latin { wide } else { c };
+        if c == '(' {
+            latin_open = shown == '(';
+        }
+        written.push(shown);
+        previous = Some(shown);
+    }
+    written
 }
 
 fn parse_error(rules: &RuleSet, source: &SourceFile, span: Span, detail: String) -> Finding {
@@ -646,5 +684,29 @@ fn parse_error(rules: &RuleSet, source: &SourceFile, span: Span, detail: String)
         related: Vec::new(),
         section: None,
         fingerprint: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_chinese_text_gets_its_full_width_punctuation_back() {
+        assert_eq!(
+            as_written("如您不同意本政策的任何条款,您应立即停止使用", Lang::Zh),
+            "如您不同意本政策的任何条款，您应立即停止使用"
+        );
+        assert_eq!(
+            as_written("身份证号(必填):", Lang::Zh),
+            "身份证号（必填）："
+        );
+        // ASCII between ASCII stays: numbers, English names
+        assert_eq!(as_written("1,000元 SDK(v2)", Lang::Zh), "1,000元 SDK(v2)");
+        assert_eq!(
+            as_written("READ_CONTACTS (通讯录)", Lang::Zh),
+            "READ_CONTACTS (通讯录)"
+        );
+        assert_eq!(as_written("name, email", Lang::En), "name, email");
     }
 }
