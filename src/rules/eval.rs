@@ -204,6 +204,9 @@ impl Ctx<'_> {
             wanted[m.block] = true;
             if linked && m.block > 0 {
                 wanted[m.block - 1] = true;
+                if let Some(lead) = self.lead_in(m.block) {
+                    wanted[lead] = true;
+                }
             }
             // A row is one unit, and a header cell speaks for its column.
             if let BlockKind::TableCell { table, .. } = blocks[m.block].kind {
@@ -482,6 +485,39 @@ impl Ctx<'_> {
         })
     }
 
+    /// The lead-in ("……这些信息包括:") of the list that block `b` is part of, when the list is
+    /// a run of short labels and what follows each ("设备信息:" / "我们会记录……"): walking back
+    /// within the section across such labels and their content, the first longer block that
+    /// ends with a colon.
+    fn lead_in(&self, b: usize) -> Option<usize> {
+        const LABEL_CHARS: usize = 12;
+        const MAX_STEPS: usize = 12;
+        let blocks = &self.doc.blocks;
+        let colon = |i: usize| blocks[i].text.trim_end().ends_with(':');
+        let label = |i: usize| colon(i) && blocks[i].text.trim().chars().count() <= LABEL_CHARS;
+        let mut i = b;
+        for _ in 0..MAX_STEPS {
+            let previous = i.checked_sub(1)?;
+            let block = &blocks[previous];
+            if block.section != blocks[b].section
+                || block.is_heading()
+                || block.sentences.is_empty()
+            {
+                return None;
+            }
+            if colon(previous) && !label(previous) {
+                return Some(previous);
+            }
+            // Content counts only under a label; the label itself is passed.
+            let under_label = previous > 0 && label(previous - 1);
+            if !(label(previous) || under_label) {
+                return None;
+            }
+            i = previous;
+        }
+        None
+    }
+
     /// Sentences that carry on the thought of sentence `s` of block `b`: the lead-in of a
     /// list (ending with a colon, possibly the previous block), the sentence this one
     /// continues ("例如:..."), the lead of the list item it is in, and a next sentence that
@@ -512,6 +548,9 @@ impl Ctx<'_> {
                 && sentence(b - 1, last).trim_end().ends_with(':')
             {
                 linked.push((b - 1, last));
+            }
+            if let Some(lead) = self.lead_in(b).filter(|&lead| lead + 1 < b) {
+                linked.push((lead, doc.blocks[lead].sentences.len() - 1));
             }
         }
         // A list item's lead sentence ("(3)支付功能: ...") frames the whole item.
