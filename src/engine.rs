@@ -629,7 +629,8 @@ pub(crate) fn fill(template: &str, hit: &Hit, lang: Lang) -> String {
 }
 
 /// Document text quoted in a Chinese message: punctuation that normalisation made ASCII
-/// ("，" reads ",") is shown full-width again where it stands next to a Chinese character.
+/// ("，" reads ",", “” read `"`) is shown full-width again where it stands next to a Chinese
+/// character.
 fn as_written(text: &str, lang: Lang) -> String {
     if lang != Lang::Zh {
         return text.to_string();
@@ -638,8 +639,11 @@ fn as_written(text: &str, lang: Lang) -> String {
     let mut written = String::with_capacity(text.len());
     let mut previous: Option<char> = None;
     let mut latin_open = false;
+    let mut quote_open = false;
     for (i, &c) in chars.iter().enumerate() {
         let wide = match c {
+            '"' if quote_open => '”',
+            '"' => '“',
             ',' => '，',
             ';' => '；',
             ':' => '：',
@@ -658,6 +662,9 @@ fn as_written(text: &str, lang: Lang) -> String {
         let shown = if near_chinese && !latin { wide } else { c };
         if c == '(' {
             latin_open = shown == '(';
+        }
+        if c == '"' && shown != '"' {
+            quote_open = !quote_open;
         }
         written.push(shown);
         previous = Some(shown);
@@ -700,6 +707,10 @@ mod tests {
         assert_eq!(
             as_written("身份证号(必填):", Lang::Zh),
             "身份证号（必填）："
+        );
+        assert_eq!(
+            as_written("经营\"西安人社通\"App", Lang::Zh),
+            "经营“西安人社通”App"
         );
         // ASCII between ASCII stays: numbers, English names
         assert_eq!(as_written("1,000元 SDK(v2)", Lang::Zh), "1,000元 SDK(v2)");
