@@ -2,6 +2,7 @@
 //! one-pass matcher (`patterns`), evaluation of each check kind (`eval`), and each rule's own
 //! examples (`testing`).
 
+mod backtrack;
 pub mod builtin;
 pub mod eval;
 mod load;

@@ -34,6 +34,7 @@ use regex_syntax::hir::{
     Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
 };
 
+use super::backtrack::{Program, Scratch as ProgramScratch};
 use crate::document::{Document, Lang};
 
 pub type PatternId = usize;
@@ -98,10 +99,52 @@ struct Branch {
     /// Literal sets of which a sentence must contain one each for the branch to run there
     /// (sorted); the first is where an `AtStarts` branch is anchored.
     required: Vec<SetId>,
+    /// The character backtracker, when it supports the branch.
+    program: OnceLock<Option<Program>>,
+    /// The regex crate's engines, for branches or searches the backtracker refuses.
     engine: OnceLock<Engine>,
 }
 
+thread_local! {
+    static SCRATCH: RefCell<ProgramScratch> = RefCell::default();
+}
+
 impl Branch {
+    fn program(&self) -> Option<&Program> {
+        self.program
+            .get_or_init(|| Program::new(&self.hir))
+            .as_ref()
+    }
+
+    /// The end of the branch's match anchored at `start`.
+    fn anchored(&self, text: &str, start: usize, end: usize) -> Option<usize> {
+        if let Some(program) = self.program()
+            && let Some(found) =
+                SCRATCH.with_borrow_mut(|scratch| program.anchored(scratch, text, start))
+        {
+            return found;
+        }
+        let Engine::Forward(forward) = self.engine() else {
+            unreachable!("anchored branches get a forward engine");
+        };
+        forward.end_of_match(&Input::new(text).span(start..end).anchored(Anchored::Yes))
+    }
+
+    /// The branch's leftmost match at or after `at`.
+    fn unanchored(&self, text: &str, at: usize) -> Option<(usize, usize)> {
+        if let Some(program) = self.program()
+            && let Some(found) = SCRATCH.with_borrow_mut(|scratch| program.find(scratch, text, at))
+        {
+            return found;
+        }
+        let Engine::Meta(regex) = self.engine() else {
+            unreachable!("unanchored branches get the meta engine");
+        };
+        regex
+            .search(&Input::new(text).span(at..text.len()))
+            .map(|m| (m.start(), m.end()))
+    }
+
     fn engine(&self) -> &Engine {
         self.engine.get_or_init(|| {
             if self.search == Search::AtStarts {
@@ -297,6 +340,7 @@ impl IndexBuilder {
             hir,
             search,
             required: sets,
+            program: OnceLock::new(),
             engine: OnceLock::new(),
         });
     }
@@ -655,8 +699,8 @@ impl Cursor<'_> {
             Some(Some((start, end))) if start >= at => return Some((start, end)),
             _ => {}
         }
-        let found = match self.branch.engine() {
-            Engine::Forward(forward) => loop {
+        let found = if self.branch.search == Search::AtStarts {
+            loop {
                 let Some(candidate) = self.candidates.get(self.tried) else {
                     break None;
                 };
@@ -671,16 +715,12 @@ impl Cursor<'_> {
                     .properties()
                     .maximum_len()
                     .map_or(text.len(), |len| text.len().min(candidate.start + len));
-                let input = Input::new(text)
-                    .span(candidate.start..end)
-                    .anchored(Anchored::Yes);
-                if let Some(end) = forward.end_of_match(&input) {
+                if let Some(end) = self.branch.anchored(text, candidate.start, end) {
                     break Some((candidate.start, end));
                 }
-            },
-            Engine::Meta(regex) => regex
-                .search(&Input::new(text).span(at..text.len()))
-                .map(|m| (m.start(), m.end())),
+            }
+        } else {
+            self.branch.unanchored(text, at)
         };
         self.next = Some(found);
         found
@@ -1109,6 +1149,64 @@ mod tests {
             Vec::<usize>::new()
         );
         assert_eq!(blocks_of(matches.find(id, None)), [1, 3]);
+    }
+
+    /// Every built-in pattern finds, through the literal index and the backtracker, exactly
+    /// what the regex crate finds sentence by sentence, on every rule example and fixture.
+    #[test]
+    fn builtin_patterns_match_like_the_regex_crate() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let mut docs: Vec<_> = set
+            .rules
+            .iter()
+            .flat_map(|rule| rule.examples.valid.iter().chain(&rule.examples.invalid))
+            .map(|example| {
+                let file = SourceFile::from_text("example", &example.text);
+                parse_document(&file, example.format, Some(example.lang))
+            })
+            .collect();
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/docs");
+        for entry in std::fs::read_dir(fixtures).unwrap() {
+            let path = entry.unwrap().path();
+            // the fixtures in other encodings are covered by the decoder's tests
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let file = SourceFile::from_text("fixture", &text);
+            let format = Format::from_path(&path).unwrap();
+            docs.push(parse_document(&file, format, None));
+        }
+        let mut compared = 0;
+        for doc in &docs {
+            let matches = set.patterns.scan(doc);
+            for (id, pattern) in set.patterns.patterns.iter().enumerate() {
+                if pattern.lang != doc.lang {
+                    continue;
+                }
+                let expected: Vec<(usize, usize, usize)> = doc
+                    .blocks
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(b, block)| {
+                        block.sentences.iter().flat_map(move |range| {
+                            pattern
+                                .regex()
+                                .find_iter(&block.text[range.clone()])
+                                .filter(|m| !m.is_empty())
+                                .map(move |m| (b, range.start + m.start(), range.start + m.end()))
+                        })
+                    })
+                    .collect();
+                let found: Vec<(usize, usize, usize)> = matches
+                    .find(id, None)
+                    .iter()
+                    .map(|m| (m.block, m.start, m.end))
+                    .collect();
+                assert_eq!(found, expected, "{}", pattern.source);
+                compared += expected.len();
+            }
+        }
+        assert!(compared > 1000, "only {compared} matches compared");
     }
 
     #[test]

@@ -1,0 +1,726 @@
+//! A bounded backtracking matcher that steps through text by characters.
+//!
+//! The rules' patterns are mostly literals joined by bounded windows of a character class
+//! (`您[^。;]{0,60}(?:查阅|复制)`). A byte automaton needs dozens of states for one window of
+//! Chinese text and builds them anew for every search; here a window is one instruction that
+//! walks the characters and then tries what follows at each place, longest first.
+//!
+//! The program is a Thompson NFA over characters searched depth first in priority order, like
+//! regex-automata's bounded backtracker, so a match is the one the regex crate reports
+//! (leftmost-first). Each (join point, position) is explored once, so a search costs at most
+//! the program's size times the text's length; a search whose table would be too large is
+//! refused (`None`) and the caller uses the regex crate instead.
+
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+/// A search needs this many visited slots at most (join points × positions), 4 bytes each.
+const MAX_VISITED: usize = 1 << 20;
+
+/// A program needs no more instructions than this; a larger one is left to the regex crate.
+const MAX_INSTRUCTIONS: usize = 20_000;
+
+#[derive(Clone, Debug)]
+enum Inst {
+    /// These bytes, then the next instruction.
+    Bytes(Box<[u8]>),
+    /// One character of the class.
+    Class(u32),
+    /// Between `min` and `max` characters of the class, then the next instruction.
+    Run {
+        class: u32,
+        min: u32,
+        max: u32,
+        greedy: bool,
+    },
+    /// Try the first target, then the second.
+    Split(u32, u32),
+    Jump(u32),
+    Look(Look),
+    Match,
+}
+
+/// A set of characters: a bitmap for ASCII and sorted ranges for the rest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct CharClass {
+    ascii: [u64; 2],
+    ranges: Box<[(u32, u32)]>,
+}
+
+impl CharClass {
+    fn new(ranges: impl Iterator<Item = (u32, u32)>) -> Self {
+        let mut ascii = [0u64; 2];
+        let mut rest = Vec::new();
+        for (start, end) in ranges {
+            for c in start..=end.min(0x7F) {
+                ascii[(c / 64) as usize] |= 1 << (c % 64);
+            }
+            if end >= 0x80 {
+                rest.push((start.max(0x80), end));
+            }
+        }
+        CharClass {
+            ascii,
+            ranges: rest.into_boxed_slice(),
+        }
+    }
+
+    #[inline]
+    fn contains(&self, c: u32) -> bool {
+        if c < 0x80 {
+            return self.ascii[(c / 64) as usize] & (1 << (c % 64)) != 0;
+        }
+        match self.ranges.len() {
+            0 => false,
+            1..=4 => self.ranges.iter().any(|&(s, e)| s <= c && c <= e),
+            _ => {
+                let i = self.ranges.partition_point(|&(_, e)| e < c);
+                self.ranges.get(i).is_some_and(|&(s, _)| s <= c)
+            }
+        }
+    }
+
+    /// The bytes the UTF-8 encoding of one of the characters can start with.
+    fn lead_bytes(&self) -> ByteSet {
+        let mut set = ByteSet::default();
+        for b in 0..0x80u32 {
+            if self.contains(b) {
+                set.insert(b as u8);
+            }
+        }
+        for &(start, end) in self.ranges.iter() {
+            let (first, last) = (lead_byte(start), lead_byte(end));
+            for b in first..=last {
+                set.insert(b);
+            }
+        }
+        set
+    }
+}
+
+fn lead_byte(c: u32) -> u8 {
+    let mut buf = [0; 4];
+    char::from_u32(c).map_or(0xF4, |c| c.encode_utf8(&mut buf).as_bytes()[0])
+}
+
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        self.0[(b / 64) as usize] |= 1 << (b % 64);
+    }
+
+    #[inline]
+    fn contains(&self, b: u8) -> bool {
+        self.0[(b / 64) as usize] & (1 << (b % 64)) != 0
+    }
+
+    fn union(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+}
+
+/// What may follow an instruction: the bytes it can start with, and whether it can reach
+/// the end of the match without consuming anything (then any byte, or none, may follow).
+#[derive(Clone, Copy, Debug, Default)]
+struct First {
+    bytes: ByteSet,
+    empty: bool,
+}
+
+/// A compiled branch.
+#[derive(Clone, Debug)]
+pub struct Program {
+    insts: Vec<Inst>,
+    classes: Vec<CharClass>,
+    /// For each instruction, its slot in the visited table if it is a join point.
+    slot: Vec<u32>,
+    slots: usize,
+    /// For each instruction, what a match from there can start with.
+    first: Vec<First>,
+}
+
+/// Buffers reused from search to search (one per thread).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    stack: Vec<(u32, usize)>,
+    ends: Vec<usize>,
+    visited: Vec<u32>,
+    stamp: u32,
+}
+
+impl Scratch {
+    /// Start a search over `positions` positions of a program with `slots` join points.
+    /// False when the table would be too large.
+    fn reset(&mut self, slots: usize, positions: usize) -> bool {
+        let needed = slots * positions;
+        if needed > MAX_VISITED {
+            return false;
+        }
+        if self.visited.len() < needed {
+            self.visited.resize(needed, 0);
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.visited.fill(0);
+            self.stamp = 1;
+        }
+        self.stack.clear();
+        true
+    }
+}
+
+impl Program {
+    /// Compile `hir`; `None` when it uses something the matcher does not support (byte
+    /// classes beyond ASCII, the half word boundaries) or is too large.
+    pub fn new(hir: &Hir) -> Option<Program> {
+        let mut compiler = Compiler::default();
+        compiler.compile(hir)?;
+        compiler.push(Inst::Match)?;
+        let Compiler { insts, classes } = compiler;
+        let mut join = vec![false; insts.len()];
+        join[0] = true;
+        for (pc, inst) in insts.iter().enumerate() {
+            match *inst {
+                Inst::Split(a, b) => {
+                    join[a as usize] = true;
+                    join[b as usize] = true;
+                }
+                Inst::Jump(a) => join[a as usize] = true,
+                Inst::Run { .. } => join[pc + 1] = true,
+                _ => {}
+            }
+        }
+        let mut slots = 0;
+        let slot = join
+            .iter()
+            .map(|&j| {
+                if j {
+                    slots += 1;
+                    (slots - 1) as u32
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        let mut program = Program {
+            first: Vec::new(),
+            insts,
+            classes,
+            slot,
+            slots,
+        };
+        program.first = (0..program.insts.len())
+            .map(|pc| program.first_of(pc))
+            .collect();
+        Some(program)
+    }
+
+    /// What a match from `pc` can start with, following jumps, splits and look-arounds.
+    fn first_of(&self, pc: usize) -> First {
+        let mut first = First::default();
+        let mut seen = vec![false; self.insts.len()];
+        let mut todo = vec![pc];
+        while let Some(pc) = todo.pop() {
+            if std::mem::replace(&mut seen[pc], true) {
+                continue;
+            }
+            match &self.insts[pc] {
+                Inst::Bytes(bytes) => first.bytes.insert(bytes[0]),
+                Inst::Class(class) => first
+                    .bytes
+                    .union(&self.classes[*class as usize].lead_bytes()),
+                Inst::Run { class, min, .. } => {
+                    first
+                        .bytes
+                        .union(&self.classes[*class as usize].lead_bytes());
+                    if *min == 0 {
+                        todo.push(pc + 1);
+                    }
+                }
+                Inst::Split(a, b) => todo.extend([*a as usize, *b as usize]),
+                Inst::Jump(a) => todo.push(*a as usize),
+                Inst::Look(_) => todo.push(pc + 1),
+                Inst::Match => first.empty = true,
+            }
+        }
+        first
+    }
+
+    /// The end of the match anchored at `start` in `text`; `Some(None)` when there is none,
+    /// `None` when the search would need too much memory.
+    pub fn anchored(
+        &self,
+        scratch: &mut Scratch,
+        text: &str,
+        start: usize,
+    ) -> Option<Option<usize>> {
+        if !scratch.reset(self.slots, text.len() - start + 1) {
+            return None;
+        }
+        Some(self.explore(scratch, text.as_bytes(), start, start))
+    }
+
+    /// The leftmost-first match starting at or after `at`; `Some(None)` when there is none,
+    /// `None` when the search would need too much memory.
+    pub fn find(
+        &self,
+        scratch: &mut Scratch,
+        text: &str,
+        at: usize,
+    ) -> Option<Option<(usize, usize)>> {
+        if !scratch.reset(self.slots, text.len() - at + 1) {
+            return None;
+        }
+        let bytes = text.as_bytes();
+        let first = self.first[0];
+        let mut start = at;
+        loop {
+            if (start < bytes.len() && first.bytes.contains(bytes[start])) || first.empty {
+                if let Some(end) = self.explore(scratch, bytes, at, start) {
+                    return Some(Some((start, end)));
+                }
+            }
+            if start >= bytes.len() {
+                return Some(None);
+            }
+            start += utf8_len(bytes[start]);
+        }
+    }
+
+    /// Depth-first search from `start` in priority order; `origin` is where the visited
+    /// table begins.
+    fn explore(
+        &self,
+        scratch: &mut Scratch,
+        text: &[u8],
+        origin: usize,
+        start: usize,
+    ) -> Option<usize> {
+        let positions = text.len() - origin + 1;
+        let Scratch {
+            stack,
+            ends,
+            visited,
+            stamp,
+        } = scratch;
+        let stamp = *stamp;
+        stack.push((0, start));
+        while let Some((pc, pos)) = stack.pop() {
+            let (mut pc, mut pos) = (pc as usize, pos);
+            loop {
+                let slot = self.slot[pc];
+                if slot != u32::MAX {
+                    let cell = &mut visited[slot as usize * positions + (pos - origin)];
+                    if *cell == stamp {
+                        break;
+                    }
+                    *cell = stamp;
+                }
+                match &self.insts[pc] {
+                    Inst::Match => {
+                        stack.clear();
+                        return Some(pos);
+                    }
+                    Inst::Bytes(bytes) => {
+                        if text[pos..].starts_with(bytes) {
+                            pos += bytes.len();
+                            pc += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    Inst::Class(class) => match decode(text, pos) {
+                        Some((c, len)) if self.classes[*class as usize].contains(c) => {
+                            pos += len;
+                            pc += 1;
+                        }
+                        _ => break,
+                    },
+                    &Inst::Run {
+                        class,
+                        min,
+                        max,
+                        greedy,
+                    } => {
+                        let class = &self.classes[class as usize];
+                        let next = pc + 1;
+                        let follows = self.first[next];
+                        // Where the run may end: after `min` to `max` characters of the class,
+                        // where what follows can start.
+                        ends.clear();
+                        let mut at = pos;
+                        let mut count = 0u32;
+                        loop {
+                            if count >= min
+                                && (follows.empty
+                                    || text.get(at).is_some_and(|&b| follows.bytes.contains(b)))
+                            {
+                                ends.push(at);
+                            }
+                            if count == max {
+                                break;
+                            }
+                            match decode(text, at) {
+                                Some((c, len)) if class.contains(c) => {
+                                    at += len;
+                                    count += 1;
+                                }
+                                _ => break,
+                            }
+                        }
+                        let next = next as u32;
+                        if greedy {
+                            stack.extend(ends.iter().map(|&end| (next, end)));
+                        } else {
+                            stack.extend(ends.iter().rev().map(|&end| (next, end)));
+                        }
+                        break;
+                    }
+                    &Inst::Split(a, b) => {
+                        stack.push((b, pos));
+                        pc = a as usize;
+                    }
+                    &Inst::Jump(a) => pc = a as usize,
+                    &Inst::Look(look) => {
+                        if holds(look, text, pos) {
+                            pc += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+#[inline]
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+/// The character at `at` of valid UTF-8 `text` and its length.
+#[inline]
+fn decode(text: &[u8], at: usize) -> Option<(u32, usize)> {
+    let lead = *text.get(at)?;
+    let len = utf8_len(lead);
+    let c = match len {
+        1 => return Some((u32::from(lead), 1)),
+        2 => u32::from(lead & 0x1F),
+        3 => u32::from(lead & 0x0F),
+        _ => u32::from(lead & 0x07),
+    };
+    let c = text[at + 1..at + len]
+        .iter()
+        .fold(c, |c, &b| (c << 6) | u32::from(b & 0x3F));
+    Some((c, len))
+}
+
+/// The character that ends at `at`.
+fn decode_before(text: &[u8], at: usize) -> Option<char> {
+    let mut start = at.checked_sub(1)?;
+    while start > 0 && text[start] & 0xC0 == 0x80 {
+        start -= 1;
+    }
+    decode(text, start).and_then(|(c, _)| char::from_u32(c))
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b == b'_' || b.is_ascii_alphanumeric()
+}
+
+fn is_word_char(c: Option<char>) -> bool {
+    c.is_some_and(regex_syntax::is_word_character)
+}
+
+fn holds(look: Look, text: &[u8], at: usize) -> bool {
+    let before = || at > 0 && is_word_byte(text[at - 1]);
+    let after = || at < text.len() && is_word_byte(text[at]);
+    let before_unicode = || is_word_char(decode_before(text, at));
+    let after_unicode = || is_word_char(decode(text, at).and_then(|(c, _)| char::from_u32(c)));
+    match look {
+        Look::Start => at == 0,
+        Look::End => at == text.len(),
+        Look::StartLF => at == 0 || text[at - 1] == b'\n',
+        Look::EndLF => at == text.len() || text[at] == b'\n',
+        Look::WordAscii => before() != after(),
+        Look::WordAsciiNegate => before() == after(),
+        Look::WordUnicode => before_unicode() != after_unicode(),
+        Look::WordUnicodeNegate => before_unicode() == after_unicode(),
+        Look::WordStartAscii => !before() && after(),
+        Look::WordEndAscii => before() && !after(),
+        Look::WordStartUnicode => !before_unicode() && after_unicode(),
+        Look::WordEndUnicode => before_unicode() && !after_unicode(),
+        // Not produced by the rules' syntax; the compiler refuses them.
+        _ => false,
+    }
+}
+
+#[derive(Default)]
+struct Compiler {
+    insts: Vec<Inst>,
+    classes: Vec<CharClass>,
+}
+
+impl Compiler {
+    fn push(&mut self, inst: Inst) -> Option<u32> {
+        if self.insts.len() >= MAX_INSTRUCTIONS {
+            return None;
+        }
+        self.insts.push(inst);
+        Some((self.insts.len() - 1) as u32)
+    }
+
+    fn pc(&self) -> u32 {
+        self.insts.len() as u32
+    }
+
+    fn patch(&mut self, at: u32, inst: Inst) {
+        self.insts[at as usize] = inst;
+    }
+
+    fn class(&mut self, class: &Class) -> Option<u32> {
+        let class = match class {
+            Class::Unicode(class) => CharClass::new(
+                class
+                    .ranges()
+                    .iter()
+                    .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+            ),
+            // Bytes beyond ASCII would match inside a character.
+            Class::Bytes(class) => {
+                if class.ranges().iter().any(|r| r.end() >= 0x80) {
+                    return None;
+                }
+                CharClass::new(
+                    class
+                        .ranges()
+                        .iter()
+                        .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+                )
+            }
+        };
+        let id = match self.classes.iter().position(|c| *c == class) {
+            Some(id) => id,
+            None => {
+                self.classes.push(class);
+                self.classes.len() - 1
+            }
+        };
+        Some(id as u32)
+    }
+
+    fn compile(&mut self, hir: &Hir) -> Option<()> {
+        match hir.kind() {
+            HirKind::Empty => {}
+            HirKind::Literal(literal) => {
+                self.push(Inst::Bytes(literal.0.clone()))?;
+            }
+            HirKind::Class(class) => {
+                let id = self.class(class)?;
+                self.push(Inst::Class(id))?;
+            }
+            HirKind::Look(look) => {
+                if matches!(
+                    look,
+                    Look::StartCRLF
+                        | Look::EndCRLF
+                        | Look::WordStartHalfAscii
+                        | Look::WordEndHalfAscii
+                        | Look::WordStartHalfUnicode
+                        | Look::WordEndHalfUnicode
+                ) {
+                    return None;
+                }
+                self.push(Inst::Look(*look))?;
+            }
+            HirKind::Capture(capture) => self.compile(&capture.sub)?,
+            HirKind::Concat(parts) => {
+                for part in parts {
+                    self.compile(part)?;
+                }
+            }
+            HirKind::Alternation(alternatives) => {
+                let mut jumps = Vec::new();
+                for (i, alternative) in alternatives.iter().enumerate() {
+                    if i + 1 == alternatives.len() {
+                        self.compile(alternative)?;
+                    } else {
+                        let split = self.push(Inst::Jump(0))?;
+                        self.compile(alternative)?;
+                        jumps.push(self.push(Inst::Jump(0))?);
+                        let next = self.pc();
+                        self.patch(split, Inst::Split(split + 1, next));
+                    }
+                }
+                let end = self.pc();
+                for jump in jumps {
+                    self.patch(jump, Inst::Jump(end));
+                }
+            }
+            HirKind::Repetition(repetition) => {
+                let (min, max) = (repetition.min, repetition.max);
+                if let HirKind::Class(class) = repetition.sub.kind() {
+                    let class = self.class(class)?;
+                    self.push(Inst::Run {
+                        class,
+                        min,
+                        max: max.unwrap_or(u32::MAX),
+                        greedy: repetition.greedy,
+                    })?;
+                    return Some(());
+                }
+                for _ in 0..min {
+                    self.compile(&repetition.sub)?;
+                }
+                match max {
+                    None => {
+                        let split = self.push(Inst::Jump(0))?;
+                        self.compile(&repetition.sub)?;
+                        self.push(Inst::Jump(split))?;
+                        let end = self.pc();
+                        self.patch(split, self.split(split + 1, end, repetition.greedy));
+                    }
+                    Some(max) => {
+                        let mut splits = Vec::new();
+                        for _ in min..max {
+                            splits.push(self.push(Inst::Jump(0))?);
+                            self.compile(&repetition.sub)?;
+                        }
+                        let end = self.pc();
+                        for split in splits {
+                            self.patch(split, self.split(split + 1, end, repetition.greedy));
+                        }
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    fn split(&self, body: u32, skip: u32, greedy: bool) -> Inst {
+        if greedy {
+            Inst::Split(body, skip)
+        } else {
+            Inst::Split(skip, body)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+
+    type Spans = Vec<(usize, usize)>;
+
+    fn program(pattern: &str) -> Program {
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(pattern)
+            .unwrap();
+        Program::new(&hir).unwrap_or_else(|| panic!("{pattern} compiles"))
+    }
+
+    /// Every match of `pattern` in `text` as the regex crate's `find_iter` gives them
+    /// (skipping empty matches), and as this matcher gives them.
+    fn both(pattern: &str, text: &str) -> (Spans, Spans) {
+        let regex = Regex::new(pattern).unwrap();
+        let expected = regex
+            .find_iter(text)
+            .filter(|m| !m.is_empty())
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let program = program(pattern);
+        let mut scratch = Scratch::default();
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at <= text.len() {
+            match program.find(&mut scratch, text, at).unwrap() {
+                Some((start, end)) if end > start => {
+                    found.push((start, end));
+                    at = end;
+                }
+                Some((start, _)) => {
+                    at = start + text[start..].chars().next().map_or(1, char::len_utf8);
+                }
+                None => break,
+            }
+        }
+        (expected, found)
+    }
+
+    #[test]
+    fn matches_like_the_regex_crate() {
+        let text = "我们收集您的手机号码用于登录,收集位置信息以便推荐;您可以随时查阅、复制您的个人信息。\
+                    Contact us at privacy@example.com or call 400-123-4567. You can't access it, \
+                    you may access your data; K KELVIN the café ſ. 2023年9月6日 20230906";
+        for pattern in [
+            "收集|收集您的手机号码",
+            "收集您的手机号码|收集",
+            "用于[^,]{0,4}|收集[^,]{0,3}",
+            "(?:用于|以便)[^,;。]{0,40}|[^,;。]{2,6}(?:推荐)|\\d+天",
+            "收集.{0,20}?信息|信息",
+            "^我们|处理,|撤回(同意)?",
+            "(?:您|用户)(?:也|还|随时)?(?:可以|有权|能够|能[^不无够]|可[^能不无])[^。;不无未]{0,60}(?:查阅|查询|复制)[^。;,]{0,20}(?:信息|资料)",
+            r"(?i)\byou (?:may|can) access\b[^.]{0,40}\b(?:information|data)\b",
+            r"(?i:k|café|ſ)",
+            r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
+            r"(?:\+?86[- ]?)?(?:400|800)[- ]?\d{3,4}[- ]?\d{3,4}",
+            r"【?\d{4}】?年【?\d{1,2}】?月(?:【?\d{1,2}】?日?)?|(?:^|[^\d])20\d{6}(?:$|[^\d])",
+            r"(?:[^,]{0,3},){1,3}收集",
+            r"(?:a|ab)(?:c|bcd)(?:d*)",
+            r"(?:信息)+|(?:您的?)*手机",
+            r"\B[a-z]+\b|(?-u:\b)data(?-u:\b)",
+            r"[\p{Han}A-Za-z0-9()]{2,40}?(?:号码|信息)",
+            r"(?m)^.{0,5}$",
+        ] {
+            let (expected, found) = both(pattern, text);
+            assert_eq!(found, expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn anchored_searches_end_where_the_regex_crate_ends() {
+        let text = "您可以随时查阅、复制您的个人信息和资料。";
+        let pattern = "您[^。]{0,30}(?:信息|资料)";
+        let mut scratch = Scratch::default();
+        assert_eq!(
+            program(pattern).anchored(&mut scratch, text, 0),
+            Some(Some(Regex::new(pattern).unwrap().find(text).unwrap().end()))
+        );
+        let lazy = "您[^。]{0,30}?(?:信息|资料)";
+        assert_eq!(
+            program(lazy).anchored(&mut scratch, text, 0),
+            Some(Some(Regex::new(lazy).unwrap().find(text).unwrap().end()))
+        );
+        assert_eq!(program(pattern).anchored(&mut scratch, text, 3), Some(None));
+    }
+
+    #[test]
+    fn byte_classes_beyond_ascii_are_refused() {
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .build()
+            .parse(r"(?-u:[\x80-\xFF])")
+            .unwrap();
+        assert!(Program::new(&hir).is_none());
+    }
+
+    #[test]
+    fn searches_too_large_for_the_table_are_refused() {
+        let text = "字".repeat(MAX_VISITED);
+        let mut scratch = Scratch::default();
+        assert_eq!(program("字{2}|信息").find(&mut scratch, &text, 0), None);
+    }
+}
