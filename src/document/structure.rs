@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use super::{
     Block, BlockKind, Document, Format, Lang, RawBlock, RawDocument, RawKind, Section, Table,
@@ -37,54 +37,72 @@ pub(crate) enum Style {
 
 const CN_NUM: &str = "[一二三四五六七八九十百零〇两]+";
 
-/// The numbering patterns in order of preference, and all of them as one set: most lines
-/// match none, which the set finds out in one pass.
+/// The numbering patterns in order of preference, each with a test of the characters it can
+/// start with: most lines start with none of them, and need no pattern run at all.
 struct Numbering {
-    any: RegexSet,
-    patterns: Vec<(Regex, Style)>,
+    patterns: Vec<(Regex, Style, MayStart)>,
 }
+
+/// Can a marker start with this character?
+type MayStart = fn(char) -> bool;
 
 fn numbering_patterns() -> &'static Numbering {
     static PATTERNS: OnceLock<Numbering> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         let n = CN_NUM;
-        let table = [
-            (format!(r"^第(?:{n}|\d+)部分"), Style::Part),
-            (format!(r"^第(?:{n}|\d+)章"), Style::Chapter),
-            (format!(r"^第(?:{n}|\d+)节"), Style::SectionWord),
-            (format!(r"^第(?:{n}|\d+)条"), Style::Article),
-            (format!(r"^{n} ?[、.]"), Style::CnEnum),
+        let di: MayStart = |c| c == '第';
+        let cn: MayStart = |c| "一二三四五六七八九十百零〇两".contains(c);
+        let paren: MayStart = |c| c == '(';
+        // `\d` is any Unicode decimal digit, all of which are numeric.
+        let digit: MayStart = char::is_numeric;
+        let table: [(String, Style, MayStart); 17] = [
+            (format!(r"^第(?:{n}|\d+)部分"), Style::Part, di),
+            (format!(r"^第(?:{n}|\d+)章"), Style::Chapter, di),
+            (format!(r"^第(?:{n}|\d+)节"), Style::SectionWord, di),
+            (format!(r"^第(?:{n}|\d+)条"), Style::Article, di),
+            (format!(r"^{n} ?[、.]"), Style::CnEnum, cn),
             // "()" with the numeral missing is a typo seen in real policies.
-            (format!(r"^\( ?(?:{n})? ?\)"), Style::ParenCn),
+            (format!(r"^\( ?(?:{n})? ?\)"), Style::ParenCn, paren),
             (
                 r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?".to_string(),
                 Style::Decimal(3),
+                digit,
             ),
             (
                 r"^\d{1,2}\.\d{1,2}(?:\.|[^\d.]|$)".to_string(),
                 Style::Decimal(2),
+                digit,
             ),
-            (r"^\d{1,2} ?、".to_string(), Style::NumDun),
-            (r"^\d{1,2} ?\.(?:[^\d]|$)".to_string(), Style::NumDot),
-            (r"^\( ?\d{1,2} ?\)".to_string(), Style::ParenNum),
-            (r"^\d{1,2} ?\)".to_string(), Style::NumParen),
+            (r"^\d{1,2} ?、".to_string(), Style::NumDun, digit),
+            (r"^\d{1,2} ?\.(?:[^\d]|$)".to_string(), Style::NumDot, digit),
+            (r"^\( ?\d{1,2} ?\)".to_string(), Style::ParenNum, paren),
+            (r"^\d{1,2} ?\)".to_string(), Style::NumParen, digit),
             (
                 r"^(?:\([a-zA-Z]\)|[a-z]\)|[A-Z]\. )".to_string(),
                 Style::Letter,
+                |c| c == '(' || c.is_ascii_alphabetic(),
             ),
-            (r"^[①-⑳]".to_string(), Style::Circled),
-            (r"^<\d+(?:\.\d+)*>".to_string(), Style::Angle),
-            (r"^[IVX]{1,5}\. ".to_string(), Style::Roman),
+            (r"^[①-⑳]".to_string(), Style::Circled, |c| {
+                ('①'..='⑳').contains(&c)
+            }),
+            (r"^<\d+(?:\.\d+)*>".to_string(), Style::Angle, |c| c == '<'),
+            (r"^[IVX]{1,5}\. ".to_string(), Style::Roman, |c| {
+                "IVX".contains(c)
+            }),
             (
                 r"^(?i:section|article|chapter|part) +(?:\d+|[IVX]+)\b[.:]?".to_string(),
                 Style::EnWord,
+                // Case-insensitive 's' also matches 'ſ'.
+                |c| "sacpSACPſ".contains(c),
             ),
         ];
         Numbering {
-            any: RegexSet::new(table.iter().map(|(pattern, _)| pattern)).expect("numbering set"),
             patterns: table
                 .into_iter()
-                .map(|(pattern, style)| (Regex::new(&pattern).expect("numbering pattern"), style))
+                .map(|(pattern, style, may_start)| {
+                    let regex = Regex::new(&pattern).expect("numbering pattern");
+                    (regex, style, may_start)
+                })
                 .collect(),
         }
     })
@@ -92,9 +110,11 @@ fn numbering_patterns() -> &'static Numbering {
 
 /// The numbering style at the start of `text` and the byte length of the marker.
 pub(crate) fn numbering(text: &str) -> Option<(Style, usize)> {
-    let numbering = numbering_patterns();
-    let first = numbering.any.matches(text).into_iter().next()?;
-    for (pattern, style) in &numbering.patterns[first..] {
+    let first = text.chars().next()?;
+    for (pattern, style, may_start) in &numbering_patterns().patterns {
+        if !may_start(first) {
+            continue;
+        }
         if let Some(m) = pattern.find(text) {
             // Patterns that peek at the character after the marker must not swallow it.
             let mut end = m.end();

@@ -326,7 +326,10 @@ impl Program {
                         return Some(pos);
                     }
                     Inst::Bytes(bytes) => {
-                        if text[pos..].starts_with(bytes) {
+                        // Literals are short: a byte loop beats a call to `memcmp`.
+                        let rest = &text[pos..];
+                        if rest.len() >= bytes.len() && bytes.iter().zip(rest).all(|(a, b)| a == b)
+                        {
                             pos += bytes.len();
                             pc += 1;
                         } else {
@@ -381,8 +384,16 @@ impl Program {
                         break;
                     }
                     &Inst::Split(a, b) => {
-                        stack.push((b, pos));
-                        pc = a as usize;
+                        // Only arms that can start here are tried.
+                        let next = text.get(pos).copied();
+                        if self.can_start(b as usize, next) {
+                            stack.push((b, pos));
+                        }
+                        if self.can_start(a as usize, next) {
+                            pc = a as usize;
+                        } else {
+                            break;
+                        }
                     }
                     &Inst::Jump(a) => pc = a as usize,
                     &Inst::Look(look) => {
@@ -396,6 +407,14 @@ impl Program {
             }
         }
         None
+    }
+}
+
+impl Program {
+    #[inline]
+    fn can_start(&self, pc: usize, next: Option<u8>) -> bool {
+        let first = &self.first[pc];
+        first.empty || next.is_some_and(|b| first.bytes.contains(b))
     }
 }
 

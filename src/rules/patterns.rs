@@ -270,6 +270,8 @@ struct LangIndex {
     automaton: Option<AhoCorasick>,
     /// For each literal of the automaton, the sets it belongs to.
     sets_of: Vec<Vec<SetId>>,
+    /// For each literal, the sets it belongs to whose places matter (see `placed`).
+    placed_sets_of: Vec<Vec<SetId>>,
     /// For each set, the branches that start their search from it (its first set).
     owners: Vec<Vec<usize>>,
     /// For each set, whether where its literals occur matters: a branch is anchored at them,
@@ -346,6 +348,10 @@ impl IndexBuilder {
     }
 
     fn finish(mut self) -> LangIndex {
+        let placed = &self.index.placed;
+        self.index.placed_sets_of = (self.index.sets_of.iter())
+            .map(|sets| sets.iter().copied().filter(|&set| placed[set]).collect())
+            .collect();
         self.index.automaton = (!self.literals.is_empty()).then(|| {
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -454,18 +460,23 @@ impl PatternTable {
             };
         }
         let index = self.lang_index(doc.lang);
-        let mut scratch = Scratch::new(index.owners.len());
-        let mut candidates = Vec::new();
+        let mut scratch = Scratch::new(index);
         for (b, block) in doc.blocks.iter().enumerate() {
             scratch.find_candidates(index, b, &block.text, &block.sentences);
-            candidates.append(&mut scratch.candidates);
         }
-        candidates.sort_unstable();
-        for candidate in &candidates {
+        // Candidates come in document order, and sorted by pattern within each sentence:
+        // a stable counting sort by pattern sorts them all.
+        for candidate in &scratch.candidates {
             starts[candidate.pattern + 1] += 1;
         }
         for p in 1..starts.len() {
             starts[p] += starts[p - 1];
+        }
+        let mut next = starts.clone();
+        let mut candidates = vec![Candidate::default(); scratch.candidates.len()];
+        for &candidate in &scratch.candidates {
+            candidates[next[candidate.pattern]] = candidate;
+            next[candidate.pattern] += 1;
         }
         Matches {
             table: self,
@@ -524,24 +535,43 @@ impl PatternTable {
     }
 }
 
-/// Buffers reused from block to block during a scan.
+/// Buffers reused from sentence to sentence during a scan.
 struct Scratch {
-    seen: SeenSets,
-    hits: Vec<SetHit>,
+    /// Literals seen in the current sentence.
+    literals: Stamps,
+    /// Sets one of whose literals occurs in the current sentence.
+    present: Stamps,
+    /// Sets whose places in the current sentence an anchored candidate needs.
+    needed: Stamps,
+    /// The literal occurrences of the current block: (sentence, start, literal).
+    hits: Vec<(usize, usize, usize)>,
+    present_sets: Vec<SetId>,
+    anchored: Vec<usize>,
+    /// Where the needed sets occur in the current sentence: (set, start), sorted.
+    places: Vec<(SetId, usize)>,
+    /// Candidates of the current sentence, to sort by pattern, branch and start.
+    in_sentence: Vec<Candidate>,
     candidates: Vec<Candidate>,
 }
 
 impl Scratch {
-    fn new(sets: usize) -> Self {
+    fn new(index: &LangIndex) -> Self {
         Scratch {
-            seen: SeenSets::new(sets),
+            literals: Stamps::new(index.sets_of.len()),
+            present: Stamps::new(index.owners.len()),
+            needed: Stamps::new(index.owners.len()),
             hits: Vec::new(),
+            present_sets: Vec::new(),
+            anchored: Vec::new(),
+            places: Vec::new(),
+            in_sentence: Vec::new(),
             candidates: Vec::new(),
         }
     }
 
-    /// The candidates of block `block`: the branches whose literal sets all occur in a
-    /// sentence, and every branch without literals.
+    /// Adds the candidates of block `block` to `self.candidates`, in document order: the
+    /// branches whose literal sets all occur in a sentence, and every branch without
+    /// literals.
     fn find_candidates(
         &mut self,
         index: &LangIndex,
@@ -549,95 +579,125 @@ impl Scratch {
         text: &str,
         sentences: &[Range<usize>],
     ) {
-        let hits = &mut self.hits;
-        hits.clear();
+        self.hits.clear();
         if let Some(automaton) = &index.automaton {
             for hit in automaton.find_overlapping_iter(text) {
-                let Some(sentence) = sentence_at(sentences, hit.start()) else {
-                    continue;
-                };
-                for &set in &index.sets_of[hit.pattern().as_usize()] {
-                    // Where a set occurs matters only to anchored branches; for the others,
-                    // once per sentence is enough.
-                    let start = if index.placed[set] {
-                        hit.start()
-                    } else if self.seen.first_in_sentence(set, sentence) {
-                        0
-                    } else {
-                        continue;
-                    };
-                    hits.push(SetHit {
-                        sentence,
-                        set,
-                        start,
-                    });
+                if let Some(sentence) = sentence_at(sentences, hit.start()) {
+                    self.hits
+                        .push((sentence, hit.start(), hit.pattern().as_usize()));
                 }
             }
         }
-        self.seen.next_block(sentences.len());
-        hits.sort_unstable();
-        hits.dedup();
-        let found = &mut self.candidates;
+        // Occurrences come in order of their ends; a stable sort on nearly sorted input is
+        // cheap.
+        self.hits.sort_by_key(|&(sentence, ..)| sentence);
+        let hits = std::mem::take(&mut self.hits);
+        let mut by_sentence = hits.chunk_by(|x, y| x.0 == y.0).peekable();
+        for (sentence, range) in sentences.iter().enumerate() {
+            let in_sentence = match by_sentence.peek() {
+                Some(group) if group[0].0 == sentence => by_sentence.next().unwrap_or(&[]),
+                _ => &[],
+            };
+            self.sentence(index, block, sentence, range.start, in_sentence);
+        }
+        self.hits = hits;
+    }
+
+    fn sentence(
+        &mut self,
+        index: &LangIndex,
+        block: usize,
+        sentence: usize,
+        base: usize,
+        hits: &[(usize, usize, usize)],
+    ) {
+        self.literals.next();
+        self.present.next();
+        self.needed.next();
+        self.present_sets.clear();
+        for &(_, _, literal) in hits {
+            if self.literals.insert(literal) {
+                for &set in &index.sets_of[literal] {
+                    if self.present.insert(set) {
+                        self.present_sets.push(set);
+                    }
+                }
+            }
+        }
+        let found = &mut self.in_sentence;
         found.clear();
-        for in_sentence in hits.chunk_by(|x, y| x.sentence == y.sentence) {
-            let sentence = in_sentence[0].sentence;
-            let has = |set: &SetId| in_sentence.binary_search_by(|h| h.set.cmp(set)).is_ok();
-            for set_hits in in_sentence.chunk_by(|x, y| x.set == y.set) {
-                for &b in &index.owners[set_hits[0].set] {
-                    let branch = &index.branches[b];
-                    if !branch.required[1..].iter().all(has) {
-                        continue;
+        self.anchored.clear();
+        let candidate = |b: usize, start| Candidate {
+            pattern: index.branches[b].pattern,
+            block,
+            sentence,
+            branch: b,
+            start,
+        };
+        for &set in &self.present_sets {
+            for &b in &index.owners[set] {
+                let branch = &index.branches[b];
+                if !branch.required[1..]
+                    .iter()
+                    .all(|&set| self.present.contains(set))
+                {
+                    continue;
+                }
+                if branch.search == Search::AtStarts {
+                    self.anchored.push(b);
+                    for &set in &branch.required {
+                        self.needed.insert(set);
                     }
-                    let candidate = |start| Candidate {
-                        pattern: branch.pattern,
-                        block,
-                        sentence,
-                        branch: b,
-                        start,
-                    };
-                    if branch.search == Search::AtStarts {
-                        // A match holds a literal of each other set: a start is tried only
-                        // when one follows it closely enough.
-                        let longest = branch.hir.properties().maximum_len();
-                        let within_reach = |h: &&SetHit| {
-                            branch.required[1..].iter().all(|&set| {
-                                let next = in_sentence
-                                    .partition_point(|x| (x.set, x.start) < (set, h.start));
-                                in_sentence.get(next).is_some_and(|x| {
-                                    x.set == set
-                                        && longest.is_none_or(|len| x.start < h.start + len)
-                                })
-                            })
-                        };
-                        let base = sentences[sentence].start;
-                        found.extend(
-                            set_hits
-                                .iter()
-                                .filter(within_reach)
-                                .map(|h| candidate(h.start - base)),
-                        );
-                    } else {
-                        found.push(candidate(0));
-                    }
+                } else {
+                    found.push(candidate(b, 0));
                 }
             }
         }
-        for &b in &index.always {
-            let pattern = index.branches[b].pattern;
-            found.extend((0..sentences.len()).map(|sentence| Candidate {
-                pattern,
-                block,
-                sentence,
-                branch: b,
-                start: 0,
-            }));
+        if !self.anchored.is_empty() {
+            let places = &mut self.places;
+            places.clear();
+            for &(_, start, literal) in hits {
+                for &set in &index.placed_sets_of[literal] {
+                    if self.needed.contains(set) {
+                        places.push((set, start - base));
+                    }
+                }
+            }
+            places.sort_unstable();
+            places.dedup();
+            for &b in &self.anchored {
+                let branch = &index.branches[b];
+                // A match holds a literal of each other set: a start is tried only when one
+                // follows it closely enough.
+                let longest = branch.hir.properties().maximum_len();
+                let within_reach = |start: usize| {
+                    branch.required[1..].iter().all(|&set| {
+                        let next = places.partition_point(|&place| place < (set, start));
+                        places.get(next).is_some_and(|&(s, at)| {
+                            s == set && longest.is_none_or(|len| at < start + len)
+                        })
+                    })
+                };
+                let main = branch.required[0];
+                let first = places.partition_point(|&(s, _)| s < main);
+                found.extend(
+                    places[first..]
+                        .iter()
+                        .take_while(|&&(s, _)| s == main)
+                        .filter(|&&(_, start)| within_reach(start))
+                        .map(|&(_, start)| candidate(b, start)),
+                );
+            }
         }
+        found.extend(index.always.iter().map(|&b| candidate(b, 0)));
+        found.sort_unstable();
+        self.candidates.extend_from_slice(found);
     }
 }
 
 /// A branch that may match in a sentence: for `AtStarts` branches, where one of its start
 /// literals occurs (relative to the sentence). Sorted by pattern, then place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
     pattern: PatternId,
     block: usize,
@@ -646,38 +706,36 @@ struct Candidate {
     start: usize,
 }
 
-/// For each literal set, the last sentence it was recorded in, so that a set that is only
-/// looked for is recorded once per sentence however often it occurs.
-struct SeenSets {
-    last: Vec<usize>,
-    /// Numbers the sentences of the blocks scanned so far.
-    base: usize,
+/// Membership marks that are all cleared at once by moving to a new generation.
+struct Stamps {
+    marks: Vec<u32>,
+    now: u32,
 }
 
-impl SeenSets {
-    fn new(sets: usize) -> Self {
-        SeenSets {
-            last: vec![0; sets],
-            base: 1,
+impl Stamps {
+    fn new(len: usize) -> Self {
+        Stamps {
+            marks: vec![0; len],
+            now: 0,
         }
     }
 
-    fn first_in_sentence(&mut self, set: SetId, sentence: usize) -> bool {
-        let stamp = self.base + sentence;
-        std::mem::replace(&mut self.last[set], stamp) != stamp
+    fn next(&mut self) {
+        self.now = self.now.wrapping_add(1);
+        if self.now == 0 {
+            self.marks.fill(0);
+            self.now = 1;
+        }
     }
 
-    fn next_block(&mut self, sentences: usize) {
-        self.base += sentences;
+    /// Marks `i`; false when it was marked already.
+    fn insert(&mut self, i: usize) -> bool {
+        std::mem::replace(&mut self.marks[i], self.now) != self.now
     }
-}
 
-/// An occurrence of a literal of a set in a sentence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct SetHit {
-    sentence: usize,
-    set: SetId,
-    start: usize,
+    fn contains(&self, i: usize) -> bool {
+        self.marks[i] == self.now
+    }
 }
 
 /// One branch searched through a sentence, remembering its next match.
