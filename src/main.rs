@@ -167,15 +167,23 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         show_evidence: args.show_evidence,
         ..human_options(args.color, to_terminal)
     };
-    let text = if args.statistics {
-        render::statistics(&report)
-    } else {
-        render::render(&report, &rules, format, &options)
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(out);
+        if args.statistics {
+            out.write_all(render::statistics(&report).as_bytes())?;
+        } else {
+            render::write(&report, &rules, format, &options, &mut out)?;
+        }
+        out.flush()
     };
     match &args.output_file {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::File::create(path)
+            .and_then(|mut file| write(&mut file))
             .map_err(|e| format!("error: cannot write {}: {e}\n", path.display()))?,
-        None => print(&text),
+        // A closed pipe (privlint ... | head) is not an error worth reporting.
+        None => {
+            let _ = write(&mut std::io::stdout().lock());
+        }
     }
     Ok(if report.fails(settings.fail_on) {
         EXIT_FINDINGS

@@ -75,7 +75,8 @@ fn location<'a>(report: &'a Report, label: &'a Label) -> JsonLocation<'a> {
     }
 }
 
-pub fn render(report: &Report) -> String {
+/// Write the report as pretty JSON, streaming: the text of a large run is never held whole.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let json = JsonReport {
         version: 1,
         tool: Tool {
@@ -127,7 +128,6 @@ pub fn render(report: &Report) -> String {
             })
             .collect(),
     };
-    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    out.write_all(b"\n")
 }

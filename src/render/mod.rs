@@ -23,20 +23,35 @@ pub enum OutputFormat {
     Junit,
 }
 
+/// Write the report in `format` to `out`.
+pub fn write(
+    report: &Report,
+    rules: &RuleSet,
+    format: OutputFormat,
+    human: &HumanOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let text = match format {
+        OutputFormat::Json => return json::write(report, out),
+        OutputFormat::Sarif => return sarif::write(report, rules, out),
+        OutputFormat::Human => human::render(report, rules, human),
+        OutputFormat::Concise => concise::render(report),
+        OutputFormat::Github => github::render(report),
+        OutputFormat::Junit => junit::render(report),
+    };
+    out.write_all(text.as_bytes())
+}
+
+/// The report in `format`, as text.
 pub fn render(
     report: &Report,
     rules: &RuleSet,
     format: OutputFormat,
     human: &HumanOptions,
 ) -> String {
-    match format {
-        OutputFormat::Human => human::render(report, rules, human),
-        OutputFormat::Concise => concise::render(report),
-        OutputFormat::Json => json::render(report),
-        OutputFormat::Sarif => sarif::render(report, rules),
-        OutputFormat::Github => github::render(report),
-        OutputFormat::Junit => junit::render(report),
-    }
+    let mut out = Vec::new();
+    write(report, rules, format, human, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("every renderer writes UTF-8")
 }
 
 /// `--statistics`: findings per rule, most frequent first.

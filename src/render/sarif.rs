@@ -184,7 +184,12 @@ fn title_case(id: &str) -> String {
         .collect()
 }
 
-pub fn render(report: &Report, rules: &RuleSet) -> String {
+/// Write the report as a pretty SARIF log, streaming.
+pub fn write(
+    report: &Report,
+    rules: &RuleSet,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let descriptors: Vec<RuleDescriptor<'_>> = rules
         .rules
         .iter()
@@ -270,7 +275,6 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
             results,
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }

@@ -281,13 +281,14 @@ struct LangIndex {
     always: Vec<usize>,
 }
 
-/// Builds a [`LangIndex`]: numbers literal sets and literals as they come.
+/// Builds a [`LangIndex`]: numbers literal sets and literals as they come. A fast hasher:
+/// the sets of a vocabulary hold thousands of literals, hashed at every start-up.
 #[derive(Default)]
 struct IndexBuilder {
     index: LangIndex,
     literals: Vec<Vec<u8>>,
-    literal_ids: HashMap<Vec<u8>, usize>,
-    set_ids: HashMap<Vec<Vec<u8>>, SetId>,
+    literal_ids: foldhash::HashMap<Vec<u8>, usize>,
+    set_ids: foldhash::HashMap<Vec<Vec<u8>>, SetId>,
 }
 
 impl IndexBuilder {
@@ -299,11 +300,16 @@ impl IndexBuilder {
         self.index.owners.push(Vec::new());
         self.index.placed.push(false);
         for literal in &set {
-            let slot = *self.literal_ids.entry(literal.clone()).or_insert_with(|| {
-                self.literals.push(literal.clone());
-                self.index.sets_of.push(Vec::new());
-                self.literals.len() - 1
-            });
+            let slot = match self.literal_ids.get(literal) {
+                Some(&slot) => slot,
+                None => {
+                    let slot = self.literals.len();
+                    self.literals.push(literal.clone());
+                    self.index.sets_of.push(Vec::new());
+                    self.literal_ids.insert(literal.clone(), slot);
+                    slot
+                }
+            };
             self.index.sets_of[slot].push(id);
         }
         self.set_ids.insert(set, id);
