@@ -19,6 +19,13 @@ const MAX_VISITED: usize = 1 << 20;
 /// A program needs no more instructions than this; a larger one is left to the regex crate.
 const MAX_INSTRUCTIONS: usize = 20_000;
 
+/// Alternations of this many alternatives or more choose their arms by the next character
+/// (a vocabulary of two hundred terms would otherwise try every term at every place).
+const DISPATCH_ARMS: usize = 3;
+
+/// A class of at most this many characters counts as that many first characters of an arm.
+const SMALL_CLASS: u32 = 16;
+
 #[derive(Clone, Debug)]
 enum Inst {
     /// These bytes, then the next instruction.
@@ -34,6 +41,8 @@ enum Inst {
     },
     /// Try the first target, then the second.
     Split(u32, u32),
+    /// Try, in order, the arms of an alternation that can start with the next character.
+    Alt(u32),
     Jump(u32),
     Look(Look),
     Match,
@@ -141,6 +150,60 @@ pub struct Program {
     slots: usize,
     /// For each instruction, what a match from there can start with.
     first: Vec<First>,
+    alts: Vec<Dispatch>,
+}
+
+/// The arms of an alternation by the character they can start with.
+#[derive(Clone, Debug)]
+struct Dispatch {
+    /// Every arm, in order.
+    arms: Box<[u32]>,
+    /// For each character some arm starts with, sorted: the arms to try before it, in order.
+    by_char: Box<[(u32, Box<[u32]>)]>,
+    /// The arms that can start with any character, or with none, in order.
+    other: Box<[u32]>,
+}
+
+impl Dispatch {
+    fn new(arms: &[u32], firsts: &[Option<Vec<u32>>]) -> Self {
+        let mut chars: Vec<u32> = firsts.iter().flatten().flatten().copied().collect();
+        chars.sort_unstable();
+        chars.dedup();
+        let by_char = chars
+            .into_iter()
+            .map(|c| {
+                let arms = arms
+                    .iter()
+                    .zip(firsts)
+                    .filter(|(_, first)| first.as_ref().is_none_or(|chars| chars.contains(&c)))
+                    .map(|(&arm, _)| arm)
+                    .collect();
+                (c, arms)
+            })
+            .collect();
+        let other = arms
+            .iter()
+            .zip(firsts)
+            .filter(|(_, first)| first.is_none())
+            .map(|(&arm, _)| arm)
+            .collect();
+        Dispatch {
+            arms: arms.into(),
+            by_char,
+            other,
+        }
+    }
+
+    #[inline]
+    fn arms_before(&self, next: Option<u32>) -> &[u32] {
+        next.and_then(|c| {
+            self.by_char
+                .binary_search_by_key(&c, |(first, _)| *first)
+                .ok()
+                .map(|i| &*self.by_char[i].1)
+        })
+        .unwrap_or(&self.other)
+    }
 }
 
 /// Buffers reused from search to search (one per thread).
@@ -180,11 +243,17 @@ impl Program {
         let mut compiler = Compiler::default();
         compiler.compile(hir)?;
         compiler.push(Inst::Match)?;
-        let Compiler { insts, classes } = compiler;
+        let Compiler {
+            insts,
+            classes,
+            alts,
+        } = compiler;
         let mut join = vec![false; insts.len()];
         join[0] = true;
         for (pc, inst) in insts.iter().enumerate() {
             match *inst {
+                // Its arms are reached only from it, at the same place.
+                Inst::Alt(_) => join[pc] = true,
                 Inst::Split(a, b) => {
                     join[a as usize] = true;
                     join[b as usize] = true;
@@ -212,11 +281,55 @@ impl Program {
             classes,
             slot,
             slots,
+            alts: Vec::new(),
         };
+        // Inner alternations come after outer ones: their first characters are known first.
+        let mut alt_chars: Vec<Option<Vec<u32>>> = vec![None; alts.len()];
+        let mut dispatches = Vec::with_capacity(alts.len());
+        for (id, arms) in alts.iter().enumerate().rev() {
+            let firsts: Vec<Option<Vec<u32>>> = arms
+                .iter()
+                .map(|&arm| program.first_chars(arm as usize, &alt_chars))
+                .collect();
+            alt_chars[id] = firsts.iter().try_fold(Vec::new(), |mut all, first| {
+                all.extend(first.as_ref()?);
+                Some(all)
+            });
+            dispatches.push(Dispatch::new(arms, &firsts));
+        }
+        dispatches.reverse();
+        program.alts = dispatches;
         program.first = (0..program.insts.len())
             .map(|pc| program.first_of(pc))
             .collect();
         Some(program)
+    }
+
+    /// The characters a match from `pc` can start with; `None` when any character can, or
+    /// none (the empty match). `alt_chars` holds those of the alternations after `pc`.
+    fn first_chars(&self, pc: usize, alt_chars: &[Option<Vec<u32>>]) -> Option<Vec<u32>> {
+        match &self.insts[pc] {
+            Inst::Bytes(bytes) => {
+                let head = &bytes[..bytes.len().min(4)];
+                let text = match std::str::from_utf8(head) {
+                    Ok(text) => text,
+                    Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+                };
+                text.chars().next().map(|c| vec![u32::from(c)])
+            }
+            Inst::Class(class) => {
+                let class = &self.classes[*class as usize];
+                let chars: Vec<u32> = (0..0x80)
+                    .filter(|&c| class.contains(c))
+                    .chain(class.ranges.iter().flat_map(|&(start, end)| start..=end))
+                    .take(SMALL_CLASS as usize + 1)
+                    .collect();
+                (chars.len() <= SMALL_CLASS as usize).then_some(chars)
+            }
+            Inst::Alt(id) => alt_chars[*id as usize].clone(),
+            Inst::Look(_) => self.first_chars(pc + 1, alt_chars),
+            _ => None,
+        }
     }
 
     /// What a match from `pc` can start with, following jumps, splits and look-arounds.
@@ -242,6 +355,9 @@ impl Program {
                     }
                 }
                 Inst::Split(a, b) => todo.extend([*a as usize, *b as usize]),
+                Inst::Alt(id) => {
+                    todo.extend(self.alts[*id as usize].arms.iter().map(|&a| a as usize))
+                }
                 Inst::Jump(a) => todo.push(*a as usize),
                 Inst::Look(_) => todo.push(pc + 1),
                 Inst::Match => first.empty = true,
@@ -395,6 +511,15 @@ impl Program {
                             break;
                         }
                     }
+                    &Inst::Alt(id) => {
+                        let next = decode(text, pos).map(|(c, _)| c);
+                        let arms = self.alts[id as usize].arms_before(next);
+                        let Some((&first, rest)) = arms.split_first() else {
+                            break;
+                        };
+                        stack.extend(rest.iter().rev().map(|&arm| (arm, pos)));
+                        pc = first as usize;
+                    }
                     &Inst::Jump(a) => pc = a as usize,
                     &Inst::Look(look) => {
                         if holds(look, text, pos) {
@@ -489,6 +614,8 @@ fn holds(look: Look, text: &[u8], at: usize) -> bool {
 struct Compiler {
     insts: Vec<Inst>,
     classes: Vec<CharClass>,
+    /// The arms of each `Alt` instruction.
+    alts: Vec<Vec<u32>>,
 }
 
 impl Compiler {
@@ -568,6 +695,23 @@ impl Compiler {
                 for part in parts {
                     self.compile(part)?;
                 }
+            }
+            HirKind::Alternation(alternatives) if alternatives.len() >= DISPATCH_ARMS => {
+                let id = self.alts.len();
+                self.alts.push(Vec::new());
+                self.push(Inst::Alt(id as u32))?;
+                let mut arms = Vec::new();
+                let mut jumps = Vec::new();
+                for alternative in alternatives {
+                    arms.push(self.pc());
+                    self.compile(alternative)?;
+                    jumps.push(self.push(Inst::Jump(0))?);
+                }
+                let end = self.pc();
+                for jump in jumps {
+                    self.patch(jump, Inst::Jump(end));
+                }
+                self.alts[id] = arms;
             }
             HirKind::Alternation(alternatives) => {
                 let mut jumps = Vec::new();
@@ -703,6 +847,12 @@ mod tests {
             r"\B[a-z]+\b|(?-u:\b)data(?-u:\b)",
             r"[\p{Han}A-Za-z0-9()]{2,40}?(?:号码|信息)",
             r"(?m)^.{0,5}$",
+            // alternations that choose their arms by the next character: shared first
+            // characters, class and empty arms, nesting, case folding, look-arounds
+            "(?:收集|收到|使用|手机|手机号码|[您你]的|)(?:号码|信息)?",
+            "(?:(?:个人信息|个人资料|位置)|(?:手机号码?|电话|邮箱)|\\d{4}年)[^。]{0,8}?(?:用于|以便|、)",
+            r"(?i)(?:\bcall\b|contact|\bk|privacy@)[a-z.@]{0,12}",
+            "(?:、|及|和|以及)[^。;,]{0,8}?(?:手机号码|位置信息|个人信息|信息)",
         ] {
             let (expected, found) = both(pattern, text);
             assert_eq!(found, expected, "{pattern}");
