@@ -96,9 +96,6 @@ struct Branch {
     pattern: PatternId,
     hir: Hir,
     search: Search,
-    /// Literal sets of which a sentence must contain one each for the branch to run there
-    /// (sorted); the first is where an `AtStarts` branch is anchored.
-    required: Vec<SetId>,
     /// The character backtracker, when it supports the branch.
     program: OnceLock<Option<Program>>,
     /// The regex crate's engines, for branches or searches the backtracker refuses.
@@ -263,22 +260,64 @@ impl Forward {
     }
 }
 
-/// The branches of one language's patterns and the literal automaton over them.
+/// The branches of one language's patterns and the literal automaton over them. What the
+/// literal pass reads for every occurrence is kept in flat lists.
 #[derive(Debug, Default)]
 struct LangIndex {
     branches: Vec<Branch>,
     automaton: Option<AhoCorasick>,
     /// For each literal of the automaton, the sets it belongs to.
-    sets_of: Vec<Vec<SetId>>,
-    /// For each literal, the sets it belongs to whose places matter (see `placed`).
-    placed_sets_of: Vec<Vec<SetId>>,
+    sets_of: Lists,
+    /// For each literal, the sets it belongs to whose places matter: a branch is anchored at
+    /// them, or must find one within its match from such a start.
+    placed_sets_of: Lists,
     /// For each set, the branches that start their search from it (its first set).
-    owners: Vec<Vec<usize>>,
-    /// For each set, whether where its literals occur matters: a branch is anchored at them,
-    /// or must find one within its match from such a start.
-    placed: Vec<bool>,
+    owners: Lists,
+    /// For each branch, the literal sets of which a sentence must contain one each for the
+    /// branch to run there; the first is where an `AtStarts` branch is anchored.
+    required: Lists,
+    /// For each branch, what the literal pass needs to know of it.
+    heads: Vec<Head>,
     /// Branches without usable literals: run on every sentence.
     always: Vec<usize>,
+}
+
+/// What the literal pass reads of a branch, kept small.
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    pattern: u32,
+    anchored: bool,
+    /// The longest match in bytes (`u32::MAX`: unbounded, or longer).
+    longest: u32,
+}
+
+/// Lists of numbers stored end to end.
+#[derive(Debug, Default)]
+struct Lists {
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    fn new(lists: &[Vec<u32>]) -> Self {
+        let mut starts = Vec::with_capacity(lists.len() + 1);
+        starts.push(0);
+        let mut items = Vec::new();
+        for list in lists {
+            items.extend_from_slice(list);
+            starts.push(items.len() as u32);
+        }
+        Lists { starts, items }
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &[u32] {
+        &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
 }
 
 /// Builds a [`LangIndex`]: numbers literal sets and literals as they come. A fast hasher:
@@ -289,6 +328,10 @@ struct IndexBuilder {
     literals: Vec<Vec<u8>>,
     literal_ids: foldhash::HashMap<Vec<u8>, usize>,
     set_ids: foldhash::HashMap<Vec<Vec<u8>>, SetId>,
+    sets_of: Vec<Vec<u32>>,
+    owners: Vec<Vec<u32>>,
+    placed: Vec<bool>,
+    required: Vec<Vec<u32>>,
 }
 
 impl IndexBuilder {
@@ -296,21 +339,21 @@ impl IndexBuilder {
         if let Some(&id) = self.set_ids.get(&set) {
             return id;
         }
-        let id = self.index.owners.len();
-        self.index.owners.push(Vec::new());
-        self.index.placed.push(false);
+        let id = self.owners.len();
+        self.owners.push(Vec::new());
+        self.placed.push(false);
         for literal in &set {
             let slot = match self.literal_ids.get(literal) {
                 Some(&slot) => slot,
                 None => {
                     let slot = self.literals.len();
                     self.literals.push(literal.clone());
-                    self.index.sets_of.push(Vec::new());
+                    self.sets_of.push(Vec::new());
                     self.literal_ids.insert(literal.clone(), slot);
                     slot
                 }
             };
-            self.index.sets_of[slot].push(id);
+            self.sets_of[slot].push(id as u32);
         }
         self.set_ids.insert(set, id);
         id
@@ -327,13 +370,13 @@ impl IndexBuilder {
         let sets: Vec<SetId> = match required {
             Some(required) => {
                 let main = self.set(required.set);
-                self.index.owners[main].push(b);
+                self.owners[main].push(b as u32);
                 let sets: Vec<SetId> = std::iter::once(main)
                     .chain(required.also.into_iter().map(|set| self.set(set)))
                     .collect();
                 if search == Search::AtStarts {
                     for &set in &sets {
-                        self.index.placed[set] = true;
+                        self.placed[set] = true;
                     }
                 }
                 sets
@@ -343,21 +386,36 @@ impl IndexBuilder {
                 Vec::new()
             }
         };
+        self.required
+            .push(sets.iter().map(|&set| set as u32).collect());
+        let longest = hir.properties().maximum_len();
+        self.index.heads.push(Head {
+            pattern: pattern as u32,
+            anchored: search == Search::AtStarts,
+            longest: longest.map_or(u32::MAX, |len| len.try_into().unwrap_or(u32::MAX)),
+        });
         self.index.branches.push(Branch {
             pattern,
             hir,
             search,
-            required: sets,
             program: OnceLock::new(),
             engine: OnceLock::new(),
         });
     }
 
     fn finish(mut self) -> LangIndex {
-        let placed = &self.index.placed;
-        self.index.placed_sets_of = (self.index.sets_of.iter())
-            .map(|sets| sets.iter().copied().filter(|&set| placed[set]).collect())
+        let placed = &self.placed;
+        let placed_sets_of: Vec<Vec<u32>> = (self.sets_of.iter())
+            .map(|sets| {
+                (sets.iter().copied())
+                    .filter(|&set| placed[set as usize])
+                    .collect()
+            })
             .collect();
+        self.index.sets_of = Lists::new(&self.sets_of);
+        self.index.placed_sets_of = Lists::new(&placed_sets_of);
+        self.index.owners = Lists::new(&self.owners);
+        self.index.required = Lists::new(&self.required);
         self.index.automaton = (!self.literals.is_empty()).then(|| {
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -554,7 +612,7 @@ struct Scratch {
     present_sets: Vec<SetId>,
     anchored: Vec<usize>,
     /// Where the needed sets occur in the current sentence: (set, start), sorted.
-    places: Vec<(SetId, usize)>,
+    places: Vec<(u32, usize)>,
     /// Candidates of the current sentence, to sort by pattern, branch and start.
     in_sentence: Vec<Candidate>,
     candidates: Vec<Candidate>,
@@ -623,9 +681,9 @@ impl Scratch {
         self.present_sets.clear();
         for &(_, _, literal) in hits {
             if self.literals.insert(literal) {
-                for &set in &index.sets_of[literal] {
-                    if self.present.insert(set) {
-                        self.present_sets.push(set);
+                for &set in index.sets_of.get(literal) {
+                    if self.present.insert(set as usize) {
+                        self.present_sets.push(set as usize);
                     }
                 }
             }
@@ -634,25 +692,26 @@ impl Scratch {
         found.clear();
         self.anchored.clear();
         let candidate = |b: usize, start| Candidate {
-            pattern: index.branches[b].pattern,
+            pattern: index.heads[b].pattern as usize,
             block,
             sentence,
             branch: b,
             start,
         };
         for &set in &self.present_sets {
-            for &b in &index.owners[set] {
-                let branch = &index.branches[b];
-                if !branch.required[1..]
+            for &b in index.owners.get(set) {
+                let b = b as usize;
+                let required = index.required.get(b);
+                if !required[1..]
                     .iter()
-                    .all(|&set| self.present.contains(set))
+                    .all(|&set| self.present.contains(set as usize))
                 {
                     continue;
                 }
-                if branch.search == Search::AtStarts {
+                if index.heads[b].anchored {
                     self.anchored.push(b);
-                    for &set in &branch.required {
-                        self.needed.insert(set);
+                    for &set in required {
+                        self.needed.insert(set as usize);
                     }
                 } else {
                     found.push(candidate(b, 0));
@@ -663,8 +722,8 @@ impl Scratch {
             let places = &mut self.places;
             places.clear();
             for &(_, start, literal) in hits {
-                for &set in &index.placed_sets_of[literal] {
-                    if self.needed.contains(set) {
+                for &set in index.placed_sets_of.get(literal) {
+                    if self.needed.contains(set as usize) {
                         places.push((set, start - base));
                     }
                 }
@@ -672,19 +731,19 @@ impl Scratch {
             places.sort_unstable();
             places.dedup();
             for &b in &self.anchored {
-                let branch = &index.branches[b];
+                let required = index.required.get(b);
                 // A match holds a literal of each other set: a start is tried only when one
                 // follows it closely enough.
-                let longest = branch.hir.properties().maximum_len();
+                let longest = index.heads[b].longest as usize;
                 let within_reach = |start: usize| {
-                    branch.required[1..].iter().all(|&set| {
+                    required[1..].iter().all(|&set| {
                         let next = places.partition_point(|&place| place < (set, start));
-                        places.get(next).is_some_and(|&(s, at)| {
-                            s == set && longest.is_none_or(|len| at < start + len)
-                        })
+                        places
+                            .get(next)
+                            .is_some_and(|&(s, at)| s == set && at < start + longest)
                     })
                 };
-                let main = branch.required[0];
+                let main = required[0];
                 let first = places.partition_point(|&(s, _)| s < main);
                 found.extend(
                     places[first..]
