@@ -359,9 +359,12 @@ impl IndexBuilder {
         id
     }
 
-    fn branch(&mut self, pattern: PatternId, hir: Hir, whole: bool) {
+    /// Add a branch with its required literals, or (`None`) a whole pattern that can match
+    /// the empty string.
+    fn branch(&mut self, pattern: PatternId, hir: Hir, required: Option<Option<Required>>) {
         let b = self.index.branches.len();
-        let required = if whole { None } else { required_literals(&hir) };
+        let whole = required.is_none();
+        let required = required.flatten();
         let search = match &required {
             _ if whole => Search::Whole,
             Some(required) if required.place == Place::Start => Search::AtStarts,
@@ -490,18 +493,26 @@ impl PatternTable {
     }
 
     fn build_index(&self, lang: Lang) -> LangIndex {
-        let mut builder = IndexBuilder::default();
-        for (id, pattern) in self.patterns.iter().enumerate() {
-            if pattern.lang != lang {
-                continue;
-            }
-            let hir = parse(&pattern.source).expect("pattern parsed when its rule was loaded");
+        let ids: Vec<PatternId> = (0..self.patterns.len())
+            .filter(|&id| self.patterns[id].lang == lang)
+            .collect();
+        // Parsing and literal extraction are most of a cold start: they run on every core.
+        let analysed = map_on_all_cores(&ids, |&id| {
+            let hir = parse(&self.patterns[id].source).expect("pattern parsed when loaded");
             if hir.properties().minimum_len().is_none_or(|len| len == 0) {
-                builder.branch(id, hir, true);
+                vec![(hir, None)]
             } else {
-                for branch in branches(hir) {
-                    builder.branch(id, branch, false);
-                }
+                let branches = branches(hir).into_iter();
+                branches
+                    .map(|b| (required_literals(&b), b))
+                    .map(|(r, b)| (b, Some(r)))
+                    .collect()
+            }
+        });
+        let mut builder = IndexBuilder::default();
+        for (&id, branches) in ids.iter().zip(analysed) {
+            for (hir, required) in branches {
+                builder.branch(id, hir, required);
             }
         }
         builder.finish()
@@ -913,6 +924,43 @@ impl Matches<'_> {
         }
         found
     }
+}
+
+/// `f` of every item, in order, computed on every core.
+fn map_on_all_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let f = &f;
+        // Interleaved, so that the large vocabulary patterns spread over the threads.
+        let handles: Vec<_> = (0..threads)
+            .map(|first| {
+                scope.spawn(move || {
+                    (first..items.len())
+                        .step_by(threads)
+                        .map(|i| (i, f(&items[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            let done = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, result) in done {
+                results[i] = Some(result);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|result| result.expect("every item is mapped"))
+        .collect()
 }
 
 fn compile_whole(pattern: &str) -> Result<Regex, String> {
