@@ -185,11 +185,16 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
             let _ = write(&mut std::io::stdout().lock());
         }
     }
-    Ok(if report.fails(settings.fail_on) {
+    let code = if report.fails(settings.fail_on) {
         EXIT_FINDINGS
     } else {
         0
-    })
+    };
+    // The process ends here: freeing a large report and the compiled rules piece by piece
+    // takes longer than the system needs to reclaim them.
+    std::mem::forget(report);
+    std::mem::forget(rules);
+    Ok(code)
 }
 
 fn debug_config(path: &std::path::Path, setup: &Setup) -> Result<u8, String> {

@@ -1,6 +1,7 @@
 //! The JSON report, schema version 1 (documented in the README). Fields may be added within
 //! version 1; none is removed or renamed.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diagnostic::{FileKind, FileStatus, Label, Report, Summary};
@@ -105,9 +106,11 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                 note: f.note.as_deref(),
             })
             .collect(),
+        // Line and column numbers count characters from the line start: computed on every
+        // core, in order.
         findings: report
             .findings
-            .iter()
+            .par_iter()
             .map(|f| JsonFinding {
                 rule: &f.rule,
                 severity: f.severity.name(),
@@ -121,7 +124,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             .collect(),
         evidence: report
             .evidence
-            .iter()
+            .par_iter()
             .map(|e| JsonEvidence {
                 rule: &e.rule,
                 location: location(report, &e.location),
