@@ -1322,12 +1322,52 @@ mod tests {
         assert_eq!(blocks_of(matches.find(id, None)), [1, 3]);
     }
 
+    fn builtin_rules() -> &'static crate::rules::RuleSet {
+        static RULES: OnceLock<crate::rules::RuleSet> = OnceLock::new();
+        RULES.get_or_init(|| crate::rules::load(&[]).expect("built-in rules load"))
+    }
+
+    /// Compares, for every built-in pattern of the document's language, the matches found
+    /// through the literal index and the backtracker with the regex crate's, sentence by
+    /// sentence; returns how many matches were compared.
+    fn compare_with_regex_crate(doc: &Document) -> usize {
+        let table = &builtin_rules().patterns;
+        let matches = table.scan(doc);
+        let mut compared = 0;
+        for (id, pattern) in table.patterns.iter().enumerate() {
+            if pattern.lang != doc.lang {
+                continue;
+            }
+            let expected: Vec<(usize, usize, usize)> = doc
+                .blocks
+                .iter()
+                .enumerate()
+                .flat_map(|(b, block)| {
+                    block.sentences.iter().flat_map(move |range| {
+                        pattern
+                            .regex()
+                            .find_iter(&block.text[range.clone()])
+                            .filter(|m| !m.is_empty())
+                            .map(move |m| (b, range.start + m.start(), range.start + m.end()))
+                    })
+                })
+                .collect();
+            let found: Vec<(usize, usize, usize)> = matches
+                .find(id, None)
+                .iter()
+                .map(|m| (m.block, m.start, m.end))
+                .collect();
+            assert_eq!(found, expected, "{}", pattern.source);
+            compared += expected.len();
+        }
+        compared
+    }
+
     /// Every built-in pattern finds, through the literal index and the backtracker, exactly
     /// what the regex crate finds sentence by sentence, on every rule example and fixture.
     #[test]
     fn builtin_patterns_match_like_the_regex_crate() {
-        let set = crate::rules::load(&[]).expect("built-in rules load");
-        let mut docs: Vec<_> = set
+        let mut docs: Vec<_> = builtin_rules()
             .rules
             .iter()
             .flat_map(|rule| rule.examples.valid.iter().chain(&rule.examples.invalid))
@@ -1347,37 +1387,54 @@ mod tests {
             let format = Format::from_path(&path).unwrap();
             docs.push(parse_document(&file, format, None));
         }
-        let mut compared = 0;
-        for doc in &docs {
-            let matches = set.patterns.scan(doc);
-            for (id, pattern) in set.patterns.patterns.iter().enumerate() {
-                if pattern.lang != doc.lang {
-                    continue;
-                }
-                let expected: Vec<(usize, usize, usize)> = doc
-                    .blocks
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(b, block)| {
-                        block.sentences.iter().flat_map(move |range| {
-                            pattern
-                                .regex()
-                                .find_iter(&block.text[range.clone()])
-                                .filter(|m| !m.is_empty())
-                                .map(move |m| (b, range.start + m.start(), range.start + m.end()))
-                        })
-                    })
-                    .collect();
-                let found: Vec<(usize, usize, usize)> = matches
-                    .find(id, None)
-                    .iter()
-                    .map(|m| (m.block, m.start, m.end))
-                    .collect();
-                assert_eq!(found, expected, "{}", pattern.source);
-                compared += expected.len();
-            }
-        }
+        let compared: usize = docs.iter().map(compare_with_regex_crate).sum();
         assert!(compared > 1000, "only {compared} matches compared");
+    }
+
+    /// Pieces of the rule examples, for texts where the patterns' literals, windows and
+    /// alternatives meet in combinations no example has.
+    fn example_pieces(lang: Lang) -> Vec<String> {
+        let mut pieces: Vec<String> = builtin_rules()
+            .rules
+            .iter()
+            .flat_map(|rule| rule.examples.valid.iter().chain(&rule.examples.invalid))
+            .filter(|example| example.lang == lang)
+            .flat_map(|example| {
+                let chars: Vec<char> = example.text.chars().collect();
+                let step = if lang == Lang::Zh { 3 } else { 9 };
+                chars
+                    .chunks(step)
+                    .map(|piece| piece.iter().collect::<String>())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        pieces.extend(
+            [
+                "。", ";", ",", "、", ":", " ", "\n", "15", "2023年", "您", "的", "和",
+            ]
+            .map(String::from),
+        );
+        pieces.sort();
+        pieces.dedup();
+        pieces
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(48))]
+        /// The same on texts stitched together from pieces of the examples.
+        #[test]
+        fn builtin_patterns_match_like_the_regex_crate_on_stitched_text(
+            zh in proptest::bool::ANY,
+            picks in proptest::collection::vec(proptest::num::usize::ANY, 10..120),
+        ) {
+            let lang = if zh { Lang::Zh } else { Lang::En };
+            static PIECES: OnceLock<[Vec<String>; 2]> = OnceLock::new();
+            let pieces = &PIECES.get_or_init(|| [example_pieces(Lang::Zh), example_pieces(Lang::En)])
+                [lang.index()];
+            let text: String = picks.iter().map(|&i| pieces[i % pieces.len()].as_str()).collect();
+            let file = SourceFile::from_text("stitched", &text);
+            compare_with_regex_crate(&parse_document(&file, Format::Text, Some(lang)));
+        }
     }
 
     #[test]
