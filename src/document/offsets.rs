@@ -331,6 +331,10 @@ fn is_kept(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_graphic();
     }
+    // Han ideographs, most of a Chinese text, are kept, except 你 (read as 您).
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return c != '你';
+    }
     matches!(normalize_char(c), Normalized::Char(n) if n == c)
 }
 

@@ -656,10 +656,20 @@ impl Scratch {
     ) {
         self.hits.clear();
         if let Some(automaton) = &index.automaton {
+            // Occurrences come in order of their ends, so their starts move back at most a
+            // literal's length: the sentence is followed instead of searched for.
+            let mut sentence = 0;
             for hit in automaton.find_overlapping_iter(text) {
-                if let Some(sentence) = sentence_at(sentences, hit.start()) {
-                    self.hits
-                        .push((sentence, hit.start(), hit.pattern().as_usize()));
+                let at = hit.start();
+                // The first sentence ending after `at`, as a binary search would find it.
+                while sentence > 0 && sentences[sentence - 1].end > at {
+                    sentence -= 1;
+                }
+                while sentences.get(sentence).is_some_and(|s| s.end <= at) {
+                    sentence += 1;
+                }
+                if sentences.get(sentence).is_some_and(|s| s.start <= at) {
+                    self.hits.push((sentence, at, hit.pattern().as_usize()));
                 }
             }
         }
@@ -989,14 +999,6 @@ fn branches(hir: Hir) -> Vec<Hir> {
         HirKind::Capture(capture) => branches((*capture.sub).clone()),
         _ => vec![hir],
     }
-}
-
-fn sentence_at(sentences: &[Range<usize>], at: usize) -> Option<usize> {
-    let index = sentences.partition_point(|r| r.end <= at);
-    sentences
-        .get(index)
-        .filter(|r| r.start <= at)
-        .map(|_| index)
 }
 
 /// Where a branch's required literals sit in its matches.
