@@ -885,7 +885,7 @@ pub struct Matches<'a> {
     /// The candidates of pattern `p` are `candidates[starts[p]..starts[p + 1]]`.
     starts: Vec<usize>,
     /// The matches of a pattern in a block, once searched.
-    verified: RefCell<HashMap<(PatternId, usize), Vec<Match>>>,
+    verified: RefCell<foldhash::HashMap<(PatternId, usize), Vec<Match>>>,
 }
 
 impl Matches<'_> {
