@@ -71,6 +71,11 @@ printf 'privlint, 2 threads: %.2f s  %.1f MB/s  %.0f files/s\n' "$two" "$(echo "
 printf 'privlint, 1 thread:  %.2f s  %.1f MB/s\n' "$one" "$(echo "$mb / $one" | bc -l)"
 printf 'speed-up 1 -> 2 threads: %.2fx\n' "$(echo "$one / $two" | bc -l)"
 echo "peak memory, 2 threads: $(RAYON_NUM_THREADS=2 peak_mb "${check[@]}") MB"
+if [ -x /usr/bin/time ]; then
+    # CPU time varies less than wall-clock time when other jobs share the cores.
+    cpu=$(RAYON_NUM_THREADS=2 /usr/bin/time -f '%U %S' "${check[@]}" 2>&1 >/dev/null | tail -1 | awk '{print $1 + $2}')
+    printf 'CPU time, 2 threads: %.2f s  %.1f MB per CPU-second\n' "$cpu" "$(echo "$mb / $cpu" | bc -l)"
+fi
 
 # One policy of typical size (the median of the Chinese text policies) in a fresh process.
 policy=$(find "$corpus/capp130/Original_policies" -type f -printf '%s %p\n' | sort -n | awk '{a[NR] = $2} END {print a[int((NR + 1) / 2)]}')
