@@ -936,11 +936,11 @@ impl Matches<'_> {
     }
 }
 
-/// `f` of every item, in order, computed on every core.
+/// `f` of every item, in order, computed on as many threads as the run may use (rayon's
+/// count, which `RAYON_NUM_THREADS` sets). Scoped threads, not rayon's: the caller may be a
+/// rayon task holding a lock that other tasks wait for.
 fn map_on_all_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(items.len());
+    let threads = rayon::current_num_threads().min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
