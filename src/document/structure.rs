@@ -37,29 +37,25 @@ pub(crate) enum Style {
 
 const CN_NUM: &str = "[一二三四五六七八九十百零〇两]+";
 
-/// The numbering patterns in order of preference, each with a test of the characters it can
-/// start with: most lines start with none of them, and need no pattern run at all.
-struct Numbering {
-    patterns: Vec<(Regex, Style, MayStart)>,
-}
-
 /// Can a marker start with this character?
 type MayStart = fn(char) -> bool;
 
-fn numbering_patterns() -> &'static Numbering {
-    static PATTERNS: OnceLock<Numbering> = OnceLock::new();
+/// The numbering patterns in order of preference, each with a test of the characters it can
+/// start with: most lines start with none of them, and need no pattern run at all.
+fn numbering_patterns() -> &'static [(Regex, Style, MayStart)] {
+    static PATTERNS: OnceLock<Vec<(Regex, Style, MayStart)>> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         let n = CN_NUM;
-        let di: MayStart = |c| c == '第';
+        let ordinal: MayStart = |c| c == '第';
         let cn: MayStart = |c| "一二三四五六七八九十百零〇两".contains(c);
         let paren: MayStart = |c| c == '(';
         // `\d` is any Unicode decimal digit, all of which are numeric.
         let digit: MayStart = char::is_numeric;
         let table: [(String, Style, MayStart); 17] = [
-            (format!(r"^第(?:{n}|\d+)部分"), Style::Part, di),
-            (format!(r"^第(?:{n}|\d+)章"), Style::Chapter, di),
-            (format!(r"^第(?:{n}|\d+)节"), Style::SectionWord, di),
-            (format!(r"^第(?:{n}|\d+)条"), Style::Article, di),
+            (format!(r"^第(?:{n}|\d+)部分"), Style::Part, ordinal),
+            (format!(r"^第(?:{n}|\d+)章"), Style::Chapter, ordinal),
+            (format!(r"^第(?:{n}|\d+)节"), Style::SectionWord, ordinal),
+            (format!(r"^第(?:{n}|\d+)条"), Style::Article, ordinal),
             (format!(r"^{n} ?[、.]"), Style::CnEnum, cn),
             // "()" with the numeral missing is a typo seen in real policies.
             (format!(r"^\( ?(?:{n})? ?\)"), Style::ParenCn, paren),
@@ -96,22 +92,20 @@ fn numbering_patterns() -> &'static Numbering {
                 |c| "sacpSACPſ".contains(c),
             ),
         ];
-        Numbering {
-            patterns: table
-                .into_iter()
-                .map(|(pattern, style, may_start)| {
-                    let regex = Regex::new(&pattern).expect("numbering pattern");
-                    (regex, style, may_start)
-                })
-                .collect(),
-        }
+        table
+            .into_iter()
+            .map(|(pattern, style, may_start)| {
+                let regex = Regex::new(&pattern).expect("numbering pattern");
+                (regex, style, may_start)
+            })
+            .collect()
     })
 }
 
 /// The numbering style at the start of `text` and the byte length of the marker.
 pub(crate) fn numbering(text: &str) -> Option<(Style, usize)> {
     let first = text.chars().next()?;
-    for (pattern, style, may_start) in &numbering_patterns().patterns {
+    for (pattern, style, may_start) in numbering_patterns() {
         if !may_start(first) {
             continue;
         }

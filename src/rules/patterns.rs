@@ -359,16 +359,14 @@ impl IndexBuilder {
         id
     }
 
-    /// Add a branch with its required literals, or (`None`) a whole pattern that can match
-    /// the empty string.
-    fn branch(&mut self, pattern: PatternId, hir: Hir, required: Option<Option<Required>>) {
+    fn branch(&mut self, pattern: PatternId, hir: Hir, analysis: Analysis) {
         let b = self.index.branches.len();
-        let whole = required.is_none();
-        let required = required.flatten();
-        let search = match &required {
-            _ if whole => Search::Whole,
-            Some(required) if required.place == Place::Start => Search::AtStarts,
-            _ => Search::Within,
+        let (search, required) = match analysis {
+            Analysis::Whole => (Search::Whole, None),
+            Analysis::Literals(Some(required)) if required.place == Place::Start => {
+                (Search::AtStarts, Some(required))
+            }
+            Analysis::Literals(required) => (Search::Within, required),
         };
         let sets: Vec<SetId> = match required {
             Some(required) => {
@@ -496,23 +494,23 @@ impl PatternTable {
         let ids: Vec<PatternId> = (0..self.patterns.len())
             .filter(|&id| self.patterns[id].lang == lang)
             .collect();
-        // Parsing and literal extraction are most of a cold start: they run on every core.
-        let analysed = map_on_all_cores(&ids, |&id| {
+        // Parsing and literal extraction are most of a cold start: they run in parallel.
+        let analysed = map_in_parallel(&ids, |&id| {
             let hir = parse(&self.patterns[id].source).expect("pattern parsed when loaded");
             if hir.properties().minimum_len().is_none_or(|len| len == 0) {
-                vec![(hir, None)]
+                vec![(hir, Analysis::Whole)]
             } else {
-                let branches = branches(hir).into_iter();
-                branches
-                    .map(|b| (required_literals(&b), b))
-                    .map(|(r, b)| (b, Some(r)))
-                    .collect()
+                let analyse = |branch: Hir| {
+                    let literals = required_literals(&branch);
+                    (branch, Analysis::Literals(literals))
+                };
+                branches(hir).into_iter().map(analyse).collect()
             }
         });
         let mut builder = IndexBuilder::default();
         for (&id, branches) in ids.iter().zip(analysed) {
-            for (hir, required) in branches {
-                builder.branch(id, hir, required);
+            for (hir, analysis) in branches {
+                builder.branch(id, hir, analysis);
             }
         }
         builder.finish()
@@ -939,7 +937,7 @@ impl Matches<'_> {
 /// `f` of every item, in order, computed on as many threads as the run may use (rayon's
 /// count, which `RAYON_NUM_THREADS` sets). Scoped threads, not rayon's: the caller may be a
 /// rayon task holding a lock that other tasks wait for.
-fn map_on_all_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = rayon::current_num_threads().min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
@@ -1017,6 +1015,13 @@ struct Required {
     place: Place,
     set: Vec<Vec<u8>>,
     also: Vec<Vec<Vec<u8>>>,
+}
+
+/// How a branch is found: it can match the empty string, so the whole pattern is searched
+/// instead, or it has literals every match holds (`None`: none usable).
+enum Analysis {
+    Whole,
+    Literals(Option<Required>),
 }
 
 /// Start literals at least this long (bytes) anchor a branch whatever the other sets: a
