@@ -22,7 +22,7 @@ use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
 use regex_automata::nfa::thompson::backtrack::{self, BoundedBacktracker};
 use regex_automata::nfa::thompson::pikevm::{self, PikeVM};
@@ -265,7 +265,7 @@ impl Forward {
 #[derive(Debug, Default)]
 struct LangIndex {
     branches: Vec<Branch>,
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Automaton>,
     /// For each literal of the automaton, the sets it belongs to.
     sets_of: Lists,
     /// For each literal, the sets it belongs to whose places matter: a branch is anchored at
@@ -280,6 +280,17 @@ struct LangIndex {
     heads: Vec<Head>,
     /// Branches without usable literals: run on every sentence.
     always: Vec<usize>,
+}
+
+/// The literal automaton; a value is the literal's number.
+struct Automaton(DoubleArrayAhoCorasick<u32>);
+
+impl std::fmt::Debug for Automaton {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Automaton")
+            .field("states", &self.0.num_states())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the literal pass reads of a branch, kept small.
@@ -418,11 +429,12 @@ impl IndexBuilder {
         self.index.owners = Lists::new(&self.owners);
         self.index.required = Lists::new(&self.required);
         self.index.automaton = (!self.literals.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&self.literals)
-                .expect("literal automaton builds")
+            Automaton(
+                DoubleArrayAhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build_with_values(self.literals.iter().zip(0u32..))
+                    .expect("literal automaton builds"),
+            )
         });
         self.index
     }
@@ -653,11 +665,13 @@ impl Scratch {
         sentences: &[Range<usize>],
     ) {
         self.hits.clear();
-        if let Some(automaton) = &index.automaton {
+        if let Some(Automaton(automaton)) = &index.automaton {
             // Occurrences come in order of their ends, so their starts move back at most a
             // literal's length: the sentence is followed instead of searched for.
             let mut sentence = 0;
-            for hit in automaton.find_overlapping_iter(text) {
+            // The literals are lowercase: ASCII case is ignored by lowercasing the text.
+            let lowercase = text.bytes().map(|b| b.to_ascii_lowercase());
+            for hit in automaton.find_overlapping_iter_from_iter(lowercase) {
                 let at = hit.start();
                 // The first sentence ending after `at`, as a binary search would find it.
                 while sentence > 0 && sentences[sentence - 1].end > at {
@@ -667,7 +681,7 @@ impl Scratch {
                     sentence += 1;
                 }
                 if sentences.get(sentence).is_some_and(|s| s.start <= at) {
-                    self.hits.push((sentence, at, hit.pattern().as_usize()));
+                    self.hits.push((sentence, at, hit.value() as usize));
                 }
             }
         }
