@@ -29,7 +29,7 @@ use regex_automata::nfa::thompson::pikevm::{self, PikeVM};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input, hybrid, meta};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::literal::{ExtractKind, Extractor, Literal, Seq};
 use regex_syntax::hir::{
     Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
 };
@@ -1089,8 +1089,10 @@ fn required_literals(hir: &Hir) -> Option<Required> {
 fn inner_sets(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
     match hir.kind() {
         HirKind::Concat(parts) => {
-            let mut sets: Vec<Vec<Vec<u8>>> = (1..parts.len())
-                .filter_map(|i| extract(ExtractKind::Prefix, &Hir::concat(parts[i..].to_vec())))
+            let mut sets: Vec<Vec<Vec<u8>>> = tail_prefixes(parts)
+                .into_iter()
+                .skip(1)
+                .filter_map(literal_set)
                 .collect();
             sets.extend(parts.iter().flat_map(inner_sets));
             sets
@@ -1117,6 +1119,43 @@ fn inner_sets(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
     }
 }
 
+fn extractor(kind: ExtractKind) -> Extractor {
+    let mut extractor = Extractor::new();
+    extractor
+        .kind(kind)
+        .limit_literal_len(LITERAL_LEN)
+        .limit_total(LITERAL_LIMIT);
+    extractor
+}
+
+/// The prefix literals of every tail `parts[i..]` of a concatenation, as the extractor
+/// gives them for the concatenation of the tail, without building each tail: a part is
+/// extracted once, and a tail crosses the parts' sequences the way the extractor does.
+fn tail_prefixes(parts: &[Hir]) -> Vec<Seq> {
+    let extractor = extractor(ExtractKind::Prefix);
+    let mut of_part: Vec<Option<Seq>> = vec![None; parts.len()];
+    (0..parts.len())
+        .map(|first| {
+            let mut seq = Seq::singleton(Literal::exact(vec![]));
+            for (part, cached) in parts[first..].iter().zip(&mut of_part[first..]) {
+                if seq.is_inexact() {
+                    break;
+                }
+                let mut next = cached.get_or_insert_with(|| extractor.extract(part)).clone();
+                if seq
+                    .max_cross_len(&next)
+                    .is_some_and(|len| len > LITERAL_LIMIT)
+                {
+                    next.make_infinite();
+                }
+                seq.cross_forward(&mut next);
+                seq.keep_first_bytes(LITERAL_LEN);
+            }
+            seq
+        })
+        .collect()
+}
+
 fn shortest(set: &[Vec<u8>]) -> usize {
     set.iter().map(Vec::len).min().unwrap_or(0)
 }
@@ -1124,11 +1163,10 @@ fn shortest(set: &[Vec<u8>]) -> usize {
 /// The literal set of `kind` of `hir`, lowercased and deduplicated; `None` when it is
 /// infinite or contains the empty string.
 fn extract(kind: ExtractKind, hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    let seq = Extractor::new()
-        .kind(kind)
-        .limit_literal_len(LITERAL_LEN)
-        .limit_total(LITERAL_LIMIT)
-        .extract(hir);
+    literal_set(extractor(kind).extract(hir))
+}
+
+fn literal_set(seq: Seq) -> Option<Vec<Vec<u8>>> {
     let literals = seq.literals()?;
     if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
         return None;
