@@ -16,6 +16,7 @@
 //! documents it reads need; patterns from user rule files are compiled when they are added,
 //! so that a bad one is reported at load time.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -1192,7 +1193,7 @@ const LITERAL_LEN: usize = 9;
 /// `hir` with the ASCII case variants in its small classes merged (`[Bb]` reads `b`), for
 /// literal extraction only: the automaton ignores ASCII case, and a case-insensitive word
 /// would otherwise expand to one literal per combination of cases.
-pub(crate) fn fold_ascii_case(hir: &Hir) -> Hir {
+pub(crate) fn fold_ascii_case(hir: &Hir) -> Cow<'_, Hir> {
     match hir.kind() {
         HirKind::Class(Class::Unicode(class)) => {
             let chars: Vec<char> = class
@@ -1202,28 +1203,50 @@ pub(crate) fn fold_ascii_case(hir: &Hir) -> Hir {
                 .take(11)
                 .collect();
             if chars.len() > 10 {
-                return hir.clone();
+                return Cow::Borrowed(hir);
             }
             let folded = ClassUnicode::new(chars.iter().map(|c| {
                 let c = c.to_ascii_lowercase();
                 ClassUnicodeRange::new(c, c)
             }));
-            Hir::class(Class::Unicode(folded))
+            if folded.ranges() == class.ranges() {
+                Cow::Borrowed(hir)
+            } else {
+                Cow::Owned(Hir::class(Class::Unicode(folded)))
+            }
         }
-        HirKind::Concat(parts) => Hir::concat(parts.iter().map(fold_ascii_case).collect()),
-        HirKind::Alternation(alternatives) => {
-            Hir::alternation(alternatives.iter().map(fold_ascii_case).collect())
-        }
-        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
-            sub: Box::new(fold_ascii_case(&repetition.sub)),
-            ..repetition.clone()
+        HirKind::Concat(parts) => fold_each(parts).map_or(Cow::Borrowed(hir), |parts| {
+            Cow::Owned(Hir::concat(parts))
         }),
-        HirKind::Capture(capture) => Hir::capture(Capture {
-            sub: Box::new(fold_ascii_case(&capture.sub)),
-            ..capture.clone()
-        }),
-        _ => hir.clone(),
+        HirKind::Alternation(alternatives) => fold_each(alternatives)
+            .map_or(Cow::Borrowed(hir), |alternatives| {
+                Cow::Owned(Hir::alternation(alternatives))
+            }),
+        HirKind::Repetition(repetition) => match fold_ascii_case(&repetition.sub) {
+            Cow::Borrowed(_) => Cow::Borrowed(hir),
+            Cow::Owned(sub) => Cow::Owned(Hir::repetition(Repetition {
+                sub: Box::new(sub),
+                ..repetition.clone()
+            })),
+        },
+        HirKind::Capture(capture) => match fold_ascii_case(&capture.sub) {
+            Cow::Borrowed(_) => Cow::Borrowed(hir),
+            Cow::Owned(sub) => Cow::Owned(Hir::capture(Capture {
+                sub: Box::new(sub),
+                ..capture.clone()
+            })),
+        },
+        _ => Cow::Borrowed(hir),
     }
+}
+
+/// The folded `hirs`, or `None` when folding changes none of them (nothing is copied).
+fn fold_each(hirs: &[Hir]) -> Option<Vec<Hir>> {
+    let folded: Vec<Cow<'_, Hir>> = hirs.iter().map(fold_ascii_case).collect();
+    if folded.iter().all(|hir| matches!(hir, Cow::Borrowed(_))) {
+        return None;
+    }
+    Some(folded.into_iter().map(Cow::into_owned).collect())
 }
 
 #[cfg(test)]
