@@ -283,7 +283,14 @@ fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> 
         .map(|&b| doc.blocks[b].text.as_str())
         .collect();
     let mut hits = Vec::new();
-    for vendor in &set.taxonomy.vendors {
+    let possible = (set.taxonomy).vendors_possibly_in(doc.blocks.iter().map(|b| b.text.as_str()));
+    for (vendor, _) in set
+        .taxonomy
+        .vendors
+        .iter()
+        .zip(possible)
+        .filter(|(_, p)| *p)
+    {
         let Some(names) = vendor.names() else {
             continue;
         };

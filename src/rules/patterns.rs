@@ -1084,6 +1084,22 @@ fn required_literals(hir: &Hir) -> Option<Required> {
     Some(Required { place, set, also })
 }
 
+/// Literals (ASCII-lowercased) of which every match of `pattern` contains one, or `None`
+/// when some match need not contain any of a usable set.
+pub(crate) fn necessary_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = parse(pattern).ok()?;
+    if hir.properties().minimum_len().is_none_or(|len| len == 0) {
+        return None;
+    }
+    let mut union = Vec::new();
+    for branch in branches(hir) {
+        union.extend(required_literals(&branch)?.set);
+    }
+    union.sort();
+    union.dedup();
+    Some(union)
+}
+
 /// Sets of literals such that every match contains a literal of each: the start literals
 /// of any tail of a concatenation and the sets of its parts, or for an alternation the
 /// best set of every alternative together.
@@ -1142,7 +1158,9 @@ fn tail_prefixes(parts: &[Hir]) -> Vec<Seq> {
                 if seq.is_inexact() {
                     break;
                 }
-                let mut next = cached.get_or_insert_with(|| extractor.extract(part)).clone();
+                let mut next = cached
+                    .get_or_insert_with(|| extractor.extract(part))
+                    .clone();
                 if seq
                     .max_cross_len(&next)
                     .is_some_and(|len| len > LITERAL_LIMIT)
@@ -1215,9 +1233,9 @@ pub(crate) fn fold_ascii_case(hir: &Hir) -> Cow<'_, Hir> {
                 Cow::Owned(Hir::class(Class::Unicode(folded)))
             }
         }
-        HirKind::Concat(parts) => fold_each(parts).map_or(Cow::Borrowed(hir), |parts| {
-            Cow::Owned(Hir::concat(parts))
-        }),
+        HirKind::Concat(parts) => {
+            fold_each(parts).map_or(Cow::Borrowed(hir), |parts| Cow::Owned(Hir::concat(parts)))
+        }
         HirKind::Alternation(alternatives) => fold_each(alternatives)
             .map_or(Cow::Borrowed(hir), |alternatives| {
                 Cow::Owned(Hir::alternation(alternatives))
@@ -1517,6 +1535,70 @@ mod tests {
             let file = SourceFile::from_text("stitched", &text);
             compare_with_regex_crate(&parse_document(&file, Format::Text, Some(lang)));
         }
+    }
+
+    /// Every concatenation in `hir`, however deep.
+    fn concatenations<'h>(hir: &'h Hir, found: &mut Vec<&'h [Hir]>) {
+        match hir.kind() {
+            HirKind::Concat(parts) => {
+                found.push(parts);
+                parts.iter().for_each(|part| concatenations(part, found));
+            }
+            HirKind::Alternation(alternatives) => {
+                alternatives.iter().for_each(|a| concatenations(a, found));
+            }
+            HirKind::Repetition(repetition) => concatenations(&repetition.sub, found),
+            HirKind::Capture(capture) => concatenations(&capture.sub, found),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn tail_prefixes_equal_the_extraction_of_each_tail() {
+        let table = &builtin_rules().patterns;
+        let extractor = extractor(ExtractKind::Prefix);
+        let mut tails = 0;
+        for pattern in &table.patterns {
+            let hir = fold_ascii_case(&parse(&pattern.source).unwrap()).into_owned();
+            let mut found = Vec::new();
+            concatenations(&hir, &mut found);
+            for parts in found {
+                for (i, seq) in tail_prefixes(parts).into_iter().enumerate() {
+                    let direct = extractor.extract(&Hir::concat(parts[i..].to_vec()));
+                    assert_eq!(
+                        literal_set(seq),
+                        literal_set(direct),
+                        "tail {i} of a concatenation in {}",
+                        pattern.source
+                    );
+                    tails += 1;
+                }
+            }
+        }
+        assert!(tails > 1000, "only {tails} tails compared");
+    }
+
+    #[test]
+    fn case_folding_copies_only_what_it_changes() {
+        let folded = fold_ascii_case(&parse("[Ss][Dd][Kk]").unwrap()).into_owned();
+        assert_eq!(folded, parse("sdk").unwrap());
+        let plain = parse("(?:个人|用户)信息[0-9]{2}").unwrap();
+        assert!(matches!(fold_ascii_case(&plain), Cow::Borrowed(_)));
+        let mixed = parse("(?:个人|用户)(?:信息|[Dd]ata)").unwrap();
+        assert_eq!(
+            fold_ascii_case(&mixed).into_owned(),
+            parse("(?:个人|用户)(?:信息|data)").unwrap()
+        );
+    }
+
+    #[test]
+    fn necessary_literals_cover_every_branch() {
+        let umeng = necessary_literals(r"友盟|(?i:\bu-?meng\b)").unwrap();
+        assert!(umeng.contains(&"友盟".as_bytes().to_vec()));
+        assert!(umeng.iter().any(|l| l.starts_with(b"u")));
+        // A branch without literals, or a pattern matching the empty string, gives none.
+        assert_eq!(necessary_literals(r"友盟|\d+"), None);
+        assert_eq!(necessary_literals(r"(?:友盟)?"), None);
     }
 
     #[test]

@@ -8,9 +8,11 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::patterns::necessary_literals;
 use super::spec::Localized;
 use crate::document::Lang;
 
@@ -139,6 +141,46 @@ pub struct Taxonomy {
     pub aliases: BTreeMap<String, String>,
     pub permissions: Vec<Permission>,
     pub vendors: Vec<Vendor>,
+    vendor_filter: OnceLock<VendorFilter>,
+}
+
+/// The literals of the vendors' names, in one automaton: a vendor none of whose literals
+/// occur in a text cannot be named there, and its pattern is neither compiled nor run.
+#[derive(Debug, Default)]
+struct VendorFilter {
+    automaton: Option<AhoCorasick>,
+    /// For each literal, the vendors whose names contain it.
+    vendors_of: Vec<Vec<usize>>,
+    /// Vendors whose names have no usable literals: always possible.
+    unfiltered: Vec<usize>,
+}
+
+impl VendorFilter {
+    fn new(vendors: &[Vendor]) -> Self {
+        let mut literals: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
+        let mut unfiltered = Vec::new();
+        for (v, vendor) in vendors.iter().enumerate() {
+            match necessary_literals(&vendor.names_source.join("|")) {
+                Some(set) => {
+                    for literal in set {
+                        literals.entry(literal).or_default().push(v);
+                    }
+                }
+                None => unfiltered.push(v),
+            }
+        }
+        let automaton = (!literals.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(literals.keys())
+                .expect("vendor literals build an automaton")
+        });
+        VendorFilter {
+            automaton,
+            vendors_of: literals.into_values().collect(),
+            unfiltered,
+        }
+    }
 }
 
 impl Taxonomy {
@@ -204,9 +246,34 @@ impl Taxonomy {
 
     /// The vendor whose names occur in `text`.
     pub fn vendor_in(&self, text: &str) -> Option<&Vendor> {
+        let possible = self.vendors_possibly_in([text]);
         self.vendors
             .iter()
+            .zip(possible)
+            .filter(|(_, possible)| *possible)
+            .map(|(vendor, _)| vendor)
             .find(|v| v.names().is_some_and(|re| re.is_match(text)))
+    }
+
+    /// For each vendor, whether its names may occur in one of `texts` (false: they do not).
+    pub fn vendors_possibly_in<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Vec<bool> {
+        let filter = self
+            .vendor_filter
+            .get_or_init(|| VendorFilter::new(&self.vendors));
+        let mut possible = vec![false; self.vendors.len()];
+        for &v in &filter.unfiltered {
+            possible[v] = true;
+        }
+        if let Some(automaton) = &filter.automaton {
+            for text in texts {
+                for hit in automaton.find_overlapping_iter(text) {
+                    for &v in &filter.vendors_of[hit.pattern().as_usize()] {
+                        possible[v] = true;
+                    }
+                }
+            }
+        }
+        possible
     }
 
     /// Category terms matching a data item's name, in either language, with their category:
@@ -342,6 +409,60 @@ fn split_alternatives(pattern: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every text file under `fixtures/`, and a few case variants of vendor names.
+    fn sample_texts() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut texts: Vec<String> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry.file_type().is_file())
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .collect();
+        texts.extend(
+            [
+                "使用 UMENG 统计",
+                "JPush 推送",
+                "使用 BUGLY",
+                "HMS Core",
+                "Mi Push",
+                "OPPO推送",
+                "高德地图",
+                "微信登录",
+            ]
+            .map(String::from),
+        );
+        texts
+    }
+
+    #[test]
+    fn vendor_filter_never_rules_out_a_vendor_that_matches() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let taxonomy = &set.taxonomy;
+        let mut matched = 0;
+        let mut ruled_out = 0;
+        for text in sample_texts() {
+            let possible = taxonomy.vendors_possibly_in([text.as_str()]);
+            for (vendor, possible) in taxonomy.vendors.iter().zip(possible) {
+                let names = vendor.names().expect("built-in vendor names compile");
+                if names.is_match(&text) {
+                    assert!(possible, "{} ruled out in {text:.80}", vendor.key);
+                    matched += 1;
+                } else if !possible {
+                    ruled_out += 1;
+                }
+            }
+        }
+        assert!(matched >= 6, "only {matched} vendor matches seen");
+        assert!(ruled_out > matched, "the filter rules out too little");
+        assert_eq!(
+            taxonomy
+                .vendor_in("本应用集成了 JPUSH 推送服务")
+                .map(|v| v.key.as_str()),
+            Some("jiguang")
+        );
+        assert!(taxonomy.vendor_in("本应用不接入任何第三方服务").is_none());
+    }
 
     #[test]
     fn alternatives_keep_flags_and_groups() {
