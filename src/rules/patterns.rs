@@ -1053,9 +1053,10 @@ const MAX_ALSO: usize = 3;
 fn required_literals(hir: &Hir) -> Option<Required> {
     let hir = fold_ascii_case(hir);
     let mut options: Vec<(Place, Vec<Vec<u8>>)> = Vec::new();
-    options.extend(extract(ExtractKind::Prefix, &hir).map(|set| (Place::Start, set)));
+    let (inside, prefix) = inner_sets_and_prefix(&hir);
+    options.extend(prefix.map(|set| (Place::Start, set)));
     options.extend(extract(ExtractKind::Suffix, &hir).map(|set| (Place::End, set)));
-    options.extend(inner_sets(&hir).into_iter().map(|set| (Place::Inside, set)));
+    options.extend(inside.into_iter().map(|set| (Place::Inside, set)));
     // Searches anchored at known starts cost far less than unanchored ones, even when the
     // start literals are more common than others (measured over the corpus: 10 % less time).
     let anchorable = options
@@ -1105,21 +1106,14 @@ pub(crate) fn necessary_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
 /// best set of every alternative together.
 fn inner_sets(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
     match hir.kind() {
-        HirKind::Concat(parts) => {
-            let mut sets: Vec<Vec<Vec<u8>>> = tail_prefixes(parts)
-                .into_iter()
-                .skip(1)
-                .filter_map(literal_set)
-                .collect();
-            sets.extend(parts.iter().flat_map(inner_sets));
-            sets
-        }
+        HirKind::Concat(_) => inner_sets_and_prefix(hir).0,
         HirKind::Alternation(alternatives) => {
             let mut union = Vec::new();
             for alternative in alternatives {
-                let best = inner_sets(alternative)
+                let (sets, prefix) = inner_sets_and_prefix(alternative);
+                let best = sets
                     .into_iter()
-                    .chain(extract(ExtractKind::Prefix, alternative))
+                    .chain(prefix)
                     .max_by_key(|set| shortest(set));
                 match best {
                     Some(set) => union.extend(set),
@@ -1134,6 +1128,19 @@ fn inner_sets(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
         HirKind::Capture(capture) => inner_sets(&capture.sub),
         _ => extract(ExtractKind::Prefix, hir).into_iter().collect(),
     }
+}
+
+/// [`inner_sets`] of `hir` and its prefix set: a concatenation's prefix set is that of its
+/// first tail, computed with the others.
+fn inner_sets_and_prefix(hir: &Hir) -> (Vec<Vec<Vec<u8>>>, Option<Vec<Vec<u8>>>) {
+    let HirKind::Concat(parts) = hir.kind() else {
+        return (inner_sets(hir), extract(ExtractKind::Prefix, hir));
+    };
+    let mut tails = tail_prefixes(parts).into_iter().map(literal_set);
+    let prefix = tails.next().flatten();
+    let mut sets: Vec<Vec<Vec<u8>>> = tails.flatten().collect();
+    sets.extend(parts.iter().flat_map(inner_sets));
+    (sets, prefix)
 }
 
 fn extractor(kind: ExtractKind) -> Extractor {
