@@ -135,9 +135,11 @@ impl Macros {
 pub fn load(extra_dirs: &[PathBuf]) -> Result<RuleSet, LoadErrors> {
     let mut sources: Vec<Origin> = builtin_files()
         .iter()
-        .map(|(path, text)| Origin {
+        .zip(BUILTIN_RULE_JSON)
+        .map(|((path, text), json)| Origin {
             path: format!("rules/{path}"),
             text: (*text).to_string(),
+            json: *json,
         })
         .collect();
     let mut errors = Vec::new();
@@ -187,6 +189,7 @@ fn read_dir_rules(dir: &Path) -> Result<Vec<Origin>, SetupError> {
             found.push(Origin {
                 path: path.display().to_string().replace('\\', "/"),
                 text,
+                json: None,
             });
         }
     }
@@ -364,7 +367,12 @@ fn taxonomy_problems(taxonomy: &Taxonomy, sources: &[Origin]) -> Vec<SetupError>
         .collect()
 }
 
+/// The file's content as `T`: from its JSON form when it has one, else (or when that fails,
+/// to report the error at its place in the YAML) from the YAML.
 fn parse_yaml<T: for<'de> Deserialize<'de>>(source: &Origin) -> Result<T, SetupError> {
+    if let Some(Ok(value)) = source.json.map(serde_json::from_str::<T>) {
+        return Ok(value);
+    }
     serde_yaml::from_str::<T>(&source.text).map_err(|e| {
         let at = e.location().map_or(0, |l| l.index());
         SetupError {
@@ -867,7 +875,45 @@ mod tests {
         Origin {
             path: path.to_string(),
             text: text.to_string(),
+            json: None,
         }
+    }
+
+    /// `text` read as `T` from YAML and from JSON, printed for comparison.
+    fn both_ways<T: for<'de> Deserialize<'de> + std::fmt::Debug>(
+        yaml: &str,
+        json: &str,
+    ) -> (String, String) {
+        let from_yaml: T = serde_yaml::from_str(yaml).expect("built-in YAML parses");
+        let from_json: T = serde_json::from_str(json).expect("transcoded JSON parses");
+        (format!("{from_yaml:#?}"), format!("{from_json:#?}"))
+    }
+
+    #[test]
+    fn builtin_files_read_the_same_from_their_json() {
+        assert_eq!(builtin_files().len(), BUILTIN_RULE_JSON.len());
+        for ((path, yaml), json) in builtin_files().iter().zip(BUILTIN_RULE_JSON) {
+            let json = json.unwrap_or_else(|| panic!("{path} has no JSON form"));
+            let (from_yaml, from_json) = match *path {
+                LEXICON_FILE => both_ways::<LexiconSpec>(yaml, json),
+                "taxonomy/categories.yaml" => both_ways::<CategoriesFile>(yaml, json),
+                "taxonomy/permissions.yaml" => both_ways::<PermissionsFile>(yaml, json),
+                "taxonomy/vendors.yaml" => both_ways::<VendorsFile>(yaml, json),
+                _ => both_ways::<RuleSpec>(yaml, json),
+            };
+            assert_eq!(from_yaml, from_json, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_bad_json_form_falls_back_to_the_yaml() {
+        let source = Origin {
+            path: "rules/x.yaml".into(),
+            text: "negation: {}".into(),
+            json: Some("{\"broken\": "),
+        };
+        let error = parse_yaml::<LexiconSpec>(&source).expect_err("the YAML is incomplete");
+        assert!(error.message.contains("missing field"), "{}", error.message);
     }
 
     fn with_lexicon(rule: Origin) -> Vec<Origin> {

@@ -72,6 +72,8 @@ pub struct Check {
 pub struct Origin {
     pub path: String,
     pub text: String,
+    /// The same content as JSON, for built-in files (transcoded when privlint was built).
+    pub json: Option<&'static str>,
 }
 
 /// The profile of the Chinese rules (PIPL, GB/T 35273, the MIIT/CAC app rules).
