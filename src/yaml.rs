@@ -4,6 +4,8 @@
 //! so that errors and findings point at the offending key or entry. Depth and aliases are
 //! bounded so a hostile file cannot exhaust memory or the stack.
 
+use std::collections::HashSet;
+
 use saphyr_parser::{Event, Parser};
 
 use crate::source::Span;
@@ -159,7 +161,8 @@ impl CharOffsets {
 
 enum Open {
     Seq(Vec<Node>, Span),
-    Map(Vec<(Node, Node)>, Option<Node>, Span),
+    /// Entries, the key waiting for its value, and the scalar keys seen.
+    Map(Vec<(Node, Node)>, Option<Node>, Span, HashSet<String>),
 }
 
 struct TreeBuilder {
@@ -195,7 +198,7 @@ impl TreeBuilder {
                 }
                 self.stack.push(match event {
                     Event::SequenceStart(..) => Open::Seq(Vec::new(), span),
-                    _ => Open::Map(Vec::new(), None, span),
+                    _ => Open::Map(Vec::new(), None, span, HashSet::new()),
                 });
                 Ok(false)
             }
@@ -205,7 +208,7 @@ impl TreeBuilder {
                         items,
                         span: start.cover(span),
                     },
-                    Some(Open::Map(entries, _, start)) => Node::Map {
+                    Some(Open::Map(entries, _, start, _)) => Node::Map {
                         entries,
                         span: start.cover(span),
                     },
@@ -228,9 +231,21 @@ impl TreeBuilder {
                 items.push(node);
                 Ok(false)
             }
-            Some(Open::Map(entries, pending, _)) => {
+            Some(Open::Map(entries, pending, _, keys)) => {
                 match pending.take() {
-                    None => *pending = Some(node),
+                    None => {
+                        // serde keeps the last of repeated keys: the earlier entry would be
+                        // lost without a word.
+                        if let Node::Scalar { value, span } = &node
+                            && !keys.insert(value.clone())
+                        {
+                            return Err(YamlError {
+                                message: format!("duplicate key `{value}`"),
+                                span: *span,
+                            });
+                        }
+                        *pending = Some(node);
+                    }
                     Some(key) => entries.push((key, node)),
                 }
                 Ok(false)
@@ -257,6 +272,17 @@ mod tests {
         assert!(text[span.start..span.end].contains("(unclosed"));
         let missing = root.locate(&[PathSeg::Key("check"), PathSeg::Key("nope")]);
         assert!(matches!(missing, Node::Map { .. }));
+    }
+
+    #[test]
+    fn refuses_duplicate_keys() {
+        let text = "a:\n  x: 1\n  y: 2\n  x: 3\nb: {x: 1}\n";
+        let error = parse(text).unwrap_err();
+        assert_eq!(error.message, "duplicate key `x`");
+        assert_eq!(&text[error.span.start..error.span.end], "x");
+        assert_eq!(error.span.start, text.find("  x: 3").unwrap() + 2);
+        // The same key in different mappings is fine.
+        assert!(parse("a: {x: 1}\nb: {x: 1}\n").is_ok());
     }
 
     #[test]

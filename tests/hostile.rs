@@ -393,6 +393,14 @@ fn yaml_deep_nesting_manifest() {
 }
 
 #[test]
+fn duplicate_keys_in_a_manifest() {
+    hostile_manifest(
+        "privlint: 1\napp: {name: A}\napp: {name: B}\n",
+        "duplicate key `app`",
+    );
+}
+
+#[test]
 fn broken_yaml_manifest() {
     hostile_manifest("app:\n  name: [unclosed\n  policy: \"x\n", "");
 }
@@ -416,9 +424,11 @@ fn hostile_rule_file(yaml: &str, why: &str) {
 #[test]
 fn yaml_bombs_in_rule_files() {
     hostile_rule_file(&alias_bomb(), "aliases");
-    // Refused as the wrong type before the depth matters: no recursion, a clear message.
-    hostile_rule_file(&deep_yaml("id"), "invalid type");
+    // Refused by the depth guard, as in manifests and the configuration.
+    hostile_rule_file(&deep_yaml("id"), "nesting deeper than 64 levels");
     hostile_rule_file("id: [broken\n", "rule.yaml");
+    // A repeated key would silently replace the earlier entry.
+    hostile_rule_file("id: first\nid: second\n", "duplicate key `id`");
 }
 
 #[test]

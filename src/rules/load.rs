@@ -373,6 +373,16 @@ fn parse_yaml<T: for<'de> Deserialize<'de>>(source: &Origin) -> Result<T, SetupE
     if let Some(Ok(value)) = source.json.map(serde_json::from_str::<T>) {
         return Ok(value);
     }
+    // Hostile YAML (deep nesting, alias bombs) and repeated keys are refused first.
+    if let Err(e) = yaml::parse(&source.text) {
+        return Err(SetupError {
+            path: source.path.clone(),
+            text: source.text.clone(),
+            span: e.span,
+            message: e.message,
+            help: None,
+        });
+    }
     serde_yaml::from_str::<T>(&source.text).map_err(|e| {
         let at = e.location().map_or(0, |l| l.index());
         SetupError {
