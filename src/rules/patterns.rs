@@ -1130,15 +1130,18 @@ fn inner_sets(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
     }
 }
 
+/// Literals of which a match contains one.
+type LiteralSet = Vec<Vec<u8>>;
+
 /// [`inner_sets`] of `hir` and its prefix set: a concatenation's prefix set is that of its
 /// first tail, computed with the others.
-fn inner_sets_and_prefix(hir: &Hir) -> (Vec<Vec<Vec<u8>>>, Option<Vec<Vec<u8>>>) {
+fn inner_sets_and_prefix(hir: &Hir) -> (Vec<LiteralSet>, Option<LiteralSet>) {
     let HirKind::Concat(parts) = hir.kind() else {
         return (inner_sets(hir), extract(ExtractKind::Prefix, hir));
     };
     let mut tails = tail_prefixes(parts).into_iter().map(literal_set);
     let prefix = tails.next().flatten();
-    let mut sets: Vec<Vec<Vec<u8>>> = tails.flatten().collect();
+    let mut sets: Vec<LiteralSet> = tails.flatten().collect();
     sets.extend(parts.iter().flat_map(inner_sets));
     (sets, prefix)
 }
