@@ -94,9 +94,14 @@ impl SourceFile {
         &self.text[start..end]
     }
 
+    /// The 0-based line of `offset`.
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
     /// The span of the whole line containing `offset`, without its line break.
     pub fn line_span(&self, offset: usize) -> Span {
-        let line_index = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line_index = self.line_index(offset);
         let start = self.line_starts[line_index];
         let end = self
             .line_starts

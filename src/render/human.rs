@@ -2,6 +2,7 @@
 //! title as label, the fix hint and the legal citations, then a summary line. This is the only
 //! module that uses miette's renderer.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use miette::{
@@ -12,7 +13,7 @@ use miette::{
 use crate::diagnostic::{Finding, Report, SetupError, Severity};
 use crate::document::{Lang, is_cjk};
 use crate::rules::RuleSet;
-use crate::source::floor_char_boundary;
+use crate::source::{SourceFile, floor_char_boundary};
 
 /// Display columns shown on each side of a finding: policies often hold a whole paragraph on
 /// one line, so the excerpt is cut around the span instead of printing the line.
@@ -21,27 +22,28 @@ const EXCERPT_COLUMNS: usize = 36;
 /// The source as miette sees it: columns counted in characters (miette's own `str` source
 /// counts bytes), and long lines cut to an excerpt around the span.
 #[derive(Debug)]
-struct Excerpt {
-    name: String,
-    text: String,
+struct Excerpt<'r> {
+    source: Cow<'r, SourceFile>,
 }
 
 fn width(c: char) -> usize {
     if is_cjk(c) { 2 } else { 1 }
 }
 
-impl SourceCode for Excerpt {
+impl SourceCode for Excerpt<'_> {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
         context_before: usize,
         context_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text = self.text.as_str();
+        let text = self.source.text.as_str();
         let start = floor_char_boundary(text, span.offset());
         let end = floor_char_boundary(text, span.offset() + span.len()).max(start);
-        let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
-        let line = text[..start].matches('\n').count();
+        // From the file's line index: counting from the start for each finding would make
+        // a report quadratic in the findings of a large file.
+        let line_start = self.source.line_span(start).start;
+        let line = self.source.line_index(start);
         let (from, to) = if context_before == 0 && context_after == 0 {
             (start, end)
         } else {
@@ -71,7 +73,7 @@ impl SourceCode for Excerpt {
         let column = text[line_start..from].chars().count();
         let lines = text[from..to].matches('\n').count() + 1;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
+            self.source.display.clone(),
             &text.as_bytes()[from..to],
             SourceSpan::from((from, to - from)),
             line,
@@ -126,25 +128,25 @@ fn span(start: usize, end: usize) -> SourceSpan {
 /// A finding as miette renders it: its labels in one file, and labels in other files (the
 /// policy of a manifest cross-check) as related diagnostics with their own source.
 #[derive(Debug)]
-struct Rendered {
+struct Rendered<'r> {
     message: String,
     code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
-    source: Excerpt,
-    related: Vec<Rendered>,
+    source: Excerpt<'r>,
+    related: Vec<Rendered<'r>>,
 }
 
-impl fmt::Display for Rendered {
+impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Rendered {}
+impl std::error::Error for Rendered<'_> {}
 
-impl Diagnostic for Rendered {
+impl Diagnostic for Rendered<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.code
             .as_ref()
@@ -177,15 +179,13 @@ impl Diagnostic for Rendered {
     }
 }
 
-fn excerpt(report: &Report, file: usize) -> Excerpt {
-    let entry = &report.files[file];
+fn excerpt(report: &Report, file: usize) -> Excerpt<'_> {
     Excerpt {
-        name: entry.source.display.clone(),
-        text: entry.source.text.clone(),
+        source: Cow::Borrowed(&report.files[file].source),
     }
 }
 
-fn diagnostic(report: &Report, rules: &RuleSet, finding: &Finding) -> Rendered {
+fn diagnostic<'r>(report: &'r Report, rules: &RuleSet, finding: &Finding) -> Rendered<'r> {
     let entry = &report.files[finding.primary.file];
     let lang = entry.lang.unwrap_or(Lang::En);
     let label = rules
@@ -308,8 +308,7 @@ pub fn render_setup_errors(errors: &[SetupError], options: &HumanOptions) -> Str
             diagnostic = diagnostic.with_help(help.clone());
         }
         let rendered = miette::Report::new(diagnostic).with_source_code(Excerpt {
-            name: error.path.clone(),
-            text: error.text.clone(),
+            source: Cow::Owned(SourceFile::from_text(&error.path, &error.text)),
         });
         if handler.render_report(&mut out, rendered.as_ref()).is_err() {
             out.push_str(&format!("{}: {}\n", error.path, error.message));

@@ -11,7 +11,7 @@
 //! A match is live unless a negation cue precedes it in its clause, or `unless` matches in
 //! its unit. Table cells widen sentence and paragraph units to their row.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use super::numbers::parse_number;
@@ -238,12 +238,8 @@ impl Ctx<'_> {
             && !found.is_empty()
         {
             let reach = self.reach(&spots(&found), Scope::Paragraph, false);
-            let excepted = self.all_in(except, reach.as_deref());
-            found.retain(|(_, m)| {
-                !excepted
-                    .iter()
-                    .any(|(_, e)| e.block == m.block && e.start <= m.start && m.end <= e.end)
-            });
+            let excepted = Spans::new(self.all_in(except, reach.as_deref()).iter().map(|(_, e)| e));
+            found.retain(|(_, m)| !excepted.cover(m));
         }
         for (scope, group) in &check.unless {
             if found.is_empty() {
@@ -266,27 +262,28 @@ impl Ctx<'_> {
             // Negation is judged on the main match; an `also` word inside its negated clause
             // ("不得以未阅读本服务条款…") still places it.
             let reach = self.reach(&spots(&found), *scope, linked);
-            let placed: Vec<Match> = self
-                .all_in(group, reach.as_deref())
-                .into_iter()
-                .map(|(_, m)| m)
-                .collect();
+            // Indexed by unit and by sentence: a document can hold thousands of matches.
+            let mut placed: HashMap<Unit, Vec<Match>> = HashMap::new();
+            let mut placed_sentences: HashSet<(usize, usize)> = HashSet::new();
+            for (_, a) in self.all_in(group, reach.as_deref()) {
+                placed.entry(self.unit(&a, *scope)).or_default().push(a);
+                placed_sentences.insert((a.block, a.sentence));
+            }
             found.retain(|(_, m)| {
-                let earlier: Vec<Unit> = if linked {
-                    self.linked_sentences(m.block, m.sentence)
-                        .into_iter()
-                        .filter(|&(b, s)| (b, s) < (m.block, m.sentence))
-                        .map(|(b, s)| Unit::Sentence(b, s))
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                let unit = self.unit(m, *scope);
-                placed.iter().any(|a| {
-                    let overlaps = a.block == m.block && a.start < m.end && m.start < a.end;
-                    (self.unit(a, *scope) == unit && !(conditional && overlaps))
-                        || earlier.contains(&Unit::Sentence(a.block, a.sentence))
-                })
+                let in_unit = placed.get(&self.unit(m, *scope)).is_some_and(|same| {
+                    same.iter().any(|a| {
+                        let overlaps = a.block == m.block && a.start < m.end && m.start < a.end;
+                        !(conditional && overlaps)
+                    })
+                });
+                in_unit
+                    || (linked
+                        && self
+                            .linked_sentences(m.block, m.sentence)
+                            .into_iter()
+                            .any(|(b, s)| {
+                                (b, s) < (m.block, m.sentence) && placed_sentences.contains(&(b, s))
+                            }))
             });
         }
         found
@@ -674,6 +671,45 @@ impl Period {
             return Some(severity);
         }
         (self.working_days() > f64::from(working) + 1e-9).then_some(severity)
+    }
+}
+
+/// Spans of matches, for asking whether one of them covers a match: per block, sorted by
+/// start, with the furthest end reached so far, so a question costs a binary search.
+struct Spans {
+    by_block: HashMap<usize, (Vec<usize>, Vec<usize>)>,
+}
+
+impl Spans {
+    fn new<'m>(matches: impl Iterator<Item = &'m Match>) -> Self {
+        let mut spans: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        for m in matches {
+            spans.entry(m.block).or_default().push((m.start, m.end));
+        }
+        let by_block = spans
+            .into_iter()
+            .map(|(block, mut spans)| {
+                spans.sort_unstable();
+                let starts = spans.iter().map(|&(start, _)| start).collect();
+                let furthest = spans
+                    .iter()
+                    .scan(0, |furthest, &(_, end)| {
+                        *furthest = end.max(*furthest);
+                        Some(*furthest)
+                    })
+                    .collect();
+                (block, (starts, furthest))
+            })
+            .collect();
+        Spans { by_block }
+    }
+
+    /// Whether a span starting at or before `m` ends at or after it.
+    fn cover(&self, m: &Match) -> bool {
+        self.by_block.get(&m.block).is_some_and(|(starts, furthest)| {
+            let before = starts.partition_point(|&start| start <= m.start);
+            before > 0 && furthest[before - 1] >= m.end
+        })
     }
 }
 
