@@ -2,6 +2,7 @@
 //! and for machines (byte offset in the file as it was read).
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::decode::{Decoded, OriginalOffsets};
 
@@ -52,7 +53,13 @@ pub struct SourceFile {
     pub encoding: &'static str,
     line_starts: Vec<usize>,
     original: OriginalOffsets,
+    /// Characters before every [`CHAR_STEP`] bytes, built when a column is asked for far
+    /// into a line: counting from the line start each time would make a report on a file
+    /// that is one long line (minified HTML) quadratic in its findings.
+    char_steps: OnceLock<Vec<usize>>,
 }
+
+const CHAR_STEP: usize = 4096;
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, decoded: Decoded) -> Self {
@@ -64,6 +71,7 @@ impl SourceFile {
             encoding: decoded.encoding,
             line_starts,
             original: decoded.offsets,
+            char_steps: OnceLock::new(),
         }
     }
 
@@ -80,7 +88,7 @@ impl SourceFile {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line_index = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let line_start = self.line_starts[line_index];
-        let column = self.text[line_start..offset].chars().count() + 1;
+        let column = self.chars_between(line_start, offset) + 1;
         Position {
             line: line_index + 1,
             column,
@@ -92,6 +100,30 @@ impl SourceFile {
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
         let end = floor_char_boundary(&self.text, span.end.min(self.text.len())).max(start);
         &self.text[start..end]
+    }
+
+    /// How many characters lie between two char boundaries `from <= to`.
+    pub fn chars_between(&self, from: usize, to: usize) -> usize {
+        if to - from <= CHAR_STEP {
+            return self.text[from..to].chars().count();
+        }
+        self.chars_before(to) - self.chars_before(from)
+    }
+
+    fn chars_before(&self, offset: usize) -> usize {
+        let steps = self.char_steps.get_or_init(|| {
+            let mut steps = vec![0];
+            let mut from = 0;
+            for step in 1..=self.text.len() / CHAR_STEP {
+                let to = floor_char_boundary(&self.text, step * CHAR_STEP);
+                steps.push(steps[step - 1] + self.text[from..to].chars().count());
+                from = to;
+            }
+            steps
+        });
+        let step = offset / CHAR_STEP;
+        let from = floor_char_boundary(&self.text, step * CHAR_STEP);
+        steps[step] + self.text[from..offset].chars().count()
     }
 
     /// The 0-based line of `offset`.
@@ -139,6 +171,21 @@ pub fn floor_char_boundary(text: &str, index: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_far_into_a_long_line() {
+        let line = "隐私a".repeat(5000);
+        let file = SourceFile::from_text("long.txt", &format!("x\n{line}\n"));
+        for chars in [0, 1, 2, 3, 4000, 9999, 15000] {
+            let offset = 2 + line
+                .char_indices()
+                .nth(chars)
+                .map_or(line.len(), |(i, _)| i);
+            let position = file.position(offset);
+            assert_eq!((position.line, position.column), (2, chars + 1), "{chars}");
+        }
+        assert_eq!(file.chars_between(2, 2 + line.len()), 15000);
+    }
 
     #[test]
     fn positions_count_characters_not_bytes() {

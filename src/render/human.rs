@@ -47,9 +47,7 @@ impl SourceCode for Excerpt<'_> {
         let (from, to) = if context_before == 0 && context_after == 0 {
             (start, end)
         } else {
-            let line_end = text[end..]
-                .find(['\n', '\r'])
-                .map_or(text.len(), |p| end + p);
+            let line_end = self.source.line_span(end).end;
             let mut from = start;
             let mut budget = EXCERPT_COLUMNS;
             for (i, c) in text[line_start..start].char_indices().rev() {
@@ -70,7 +68,7 @@ impl SourceCode for Excerpt<'_> {
             }
             (from, to.max(end))
         };
-        let column = text[line_start..from].chars().count();
+        let column = self.source.chars_between(line_start, from);
         let lines = text[from..to].matches('\n').count() + 1;
         Ok(Box::new(MietteSpanContents::new_named(
             self.source.display.clone(),

@@ -706,10 +706,12 @@ impl Spans {
 
     /// Whether a span starting at or before `m` ends at or after it.
     fn cover(&self, m: &Match) -> bool {
-        self.by_block.get(&m.block).is_some_and(|(starts, furthest)| {
-            let before = starts.partition_point(|&start| start <= m.start);
-            before > 0 && furthest[before - 1] >= m.end
-        })
+        self.by_block
+            .get(&m.block)
+            .is_some_and(|(starts, furthest)| {
+                let before = starts.partition_point(|&start| start <= m.start);
+                before > 0 && furthest[before - 1] >= m.end
+            })
     }
 }
 
