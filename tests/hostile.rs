@@ -347,6 +347,44 @@ fn unclosed_html_tags() {
     check_hostile(dir.path(), &path, Expect::Checked);
 }
 
+/// Thousands of findings in one file, in every output format. Each finding once cost work
+/// proportional to the file (a copy of its text, a count of its lines from the start, a
+/// column counted from the start of a one-line file) or to the other findings.
+fn many_findings(name: &str, text: &str, expected: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), name, text.as_bytes());
+    let run = check_hostile(dir.path(), &path, Expect::Checked);
+    let found = findings_of(&run.report, &shown(&path)).len();
+    assert!(
+        found >= expected,
+        "{found} findings, expected {expected} or more"
+    );
+    for format in ["human", "concise", "github", "sarif", "junit"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+            .args(["check", "--isolated", "--format", format])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        assert!(
+            output.stdout.len() > expected * 20,
+            "{format}: output cut short"
+        );
+    }
+}
+
+#[test]
+fn thousands_of_findings_on_separate_lines() {
+    let text = "我们收集您的身份证号码和人脸信息，继续使用即视为同意。\n".repeat(5_000);
+    many_findings("repeated.txt", &text, 5_000);
+}
+
+#[test]
+fn thousands_of_findings_on_one_line() {
+    let text = "<p>我们收集您的位置信息。</p>".repeat(5_000);
+    many_findings("minified.html", &text, 5_000);
+}
+
 /// A manifest in a folder of its own (unpaired), checked next to the companion.
 fn hostile_manifest(yaml: &str, why: &'static str) {
     let dir = tempfile::tempdir().unwrap();
