@@ -90,7 +90,11 @@ impl Names {
 
     /// Where in `text` one of the names or terms occurs.
     fn find(&self, text: &str) -> Option<Range<usize>> {
-        let lower = text.to_lowercase();
+        self.find_lowered(text, &text.to_lowercase())
+    }
+
+    /// [`Names::find`] given `text` lowercased.
+    fn find_lowered(&self, text: &str, lower: &str) -> Option<Range<usize>> {
         // Lowercasing keeps byte offsets for ASCII and CJK text; use them only then.
         let literal = self
             .literals
@@ -109,12 +113,11 @@ impl Names {
         })
     }
 
-    /// The first block of `doc` that mentions one of the names.
-    fn find_in(&self, doc: &Document) -> Option<(usize, Range<usize>)> {
-        doc.blocks
-            .iter()
-            .enumerate()
-            .find_map(|(b, block)| self.find(&block.text).map(|r| (b, r)))
+    /// The first block of `doc` that mentions one of the names; `lowered` holds the blocks'
+    /// text lowercased, computed once for all the manifest's items.
+    fn find_in(&self, doc: &Document, lowered: &[String]) -> Option<(usize, Range<usize>)> {
+        (doc.blocks.iter().zip(lowered).enumerate())
+            .find_map(|(b, (block, lower))| self.find_lowered(&block.text, lower).map(|r| (b, r)))
     }
 }
 
@@ -151,9 +154,10 @@ fn data(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
     }
     let taxonomy = &out.run.rules.taxonomy;
     let heading = collection_heading();
+    let lowered = lowered_blocks(policy.doc);
     for (i, item) in out.manifest.spec.data.iter().enumerate() {
         let names = Names::of_item(item, taxonomy, policy.doc.lang);
-        if names.find_in(policy.doc).is_some() {
+        if names.find_in(policy.doc, &lowered).is_some() {
             continue;
         }
         let sensitive = super::checks::is_sensitive(item, taxonomy);
@@ -186,31 +190,47 @@ fn data(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// "友盟+SDK" and "友盟统计" and "Umeng" are the same SDK: names match when one contains the
-/// other, ignoring case, spaces and the word SDK, or when a known vendor's names match both.
-fn same_sdk(declared: &SdkDeclaration, entry_text: &str, taxonomy: &Taxonomy) -> bool {
-    let simplify = |s: &str| {
-        normalize(s)
-            .to_lowercase()
-            .replace(['+', '-', '_'], "")
-            .replace("sdk", "")
-            .split_whitespace()
-            .collect::<String>()
-    };
-    let entry = simplify(entry_text);
-    let names = std::iter::once(declared.name.as_str())
-        .chain(declared.aliases.iter().map(String::as_str))
-        .chain(declared.vendor.as_deref());
-    for name in names {
-        let name = simplify(name);
-        if name.chars().count() >= 2 && entry.contains(&name) {
-            return true;
-        }
+fn lowered_blocks(doc: &Document) -> Vec<String> {
+    doc.blocks.iter().map(|b| b.text.to_lowercase()).collect()
+}
+
+/// Text as SDK names are compared: lowercase, without spaces, `+ - _` or the word SDK.
+fn simplify(text: &str) -> String {
+    normalize(text)
+        .to_lowercase()
+        .replace(['+', '-', '_'], "")
+        .replace("sdk", "")
+        .split_whitespace()
+        .collect()
+}
+
+/// A declared SDK's names, simplified once for comparing with every text.
+struct SdkNames<'a> {
+    names: Vec<String>,
+    vendor: Option<&'a Regex>,
+}
+
+impl<'a> SdkNames<'a> {
+    fn of(declared: &SdkDeclaration, taxonomy: &'a Taxonomy) -> Self {
+        let names = std::iter::once(declared.name.as_str())
+            .chain(declared.aliases.iter().map(String::as_str))
+            .chain(declared.vendor.as_deref())
+            .map(simplify)
+            .filter(|name| name.chars().count() >= 2)
+            .collect();
+        let vendor = taxonomy.vendor_in(&declared.name).and_then(|v| v.names());
+        SdkNames { names, vendor }
     }
-    taxonomy
-        .vendor_in(&declared.name)
-        .and_then(|v| v.names())
-        .is_some_and(|re| re.is_match(entry_text))
+
+    /// "友盟+SDK" and "友盟统计" and "Umeng" are the same SDK: names match when one contains
+    /// the other, ignoring case, spaces and the word SDK, or when a known vendor's names
+    /// match both. `simplified` is `text` simplified.
+    fn name(&self, text: &str, simplified: &str) -> bool {
+        self.names
+            .iter()
+            .any(|name| simplified.contains(name.as_str()))
+            || self.vendor.is_some_and(|re| re.is_match(text))
+    }
 }
 
 /// The data names an SDK declaration's scope stands for.
@@ -275,8 +295,10 @@ fn sdks(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
         // Without a list, an SDK the text never names is undisclosed too.
         static HEADING: OnceLock<Regex> = OnceLock::new();
         let heading = regex(&HEADING, r"(?i)SDK|第三方|third[- ]part");
+        let simplified: Vec<String> = doc.blocks.iter().map(|b| simplify(&b.text)).collect();
         for (i, sdk) in declared.iter().enumerate() {
-            if doc.blocks.iter().any(|b| same_sdk(sdk, &b.text, taxonomy)) {
+            let names = SdkNames::of(sdk, taxonomy);
+            if (doc.blocks.iter().zip(&simplified)).any(|(b, simple)| names.name(&b.text, simple)) {
                 continue;
             }
             let span = manifest.span(&[
@@ -314,10 +336,11 @@ fn sdks(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
         }),
     };
     let mut matched = vec![false; policy.sdks.len()];
+    let simplified: Vec<String> = entry_texts.iter().map(|text| simplify(text)).collect();
     for (i, sdk) in declared.iter().enumerate() {
-        let found = entry_texts
-            .iter()
-            .position(|text| same_sdk(sdk, text, taxonomy));
+        let names = SdkNames::of(sdk, taxonomy);
+        let found = (entry_texts.iter().zip(&simplified))
+            .position(|(text, simple)| names.name(text, simple));
         let path = |key: &'static str| [PathSeg::Key("sdks"), PathSeg::Index(i), PathSeg::Key(key)];
         let label = sdk_label(out, &sdk.name);
         let Some(index) = found else {
@@ -403,6 +426,7 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
     let manifest = out.manifest;
     let taxonomy = &out.run.rules.taxonomy;
     let doc = policy.doc;
+    let lowered = std::cell::OnceCell::new();
     static HEADING: OnceLock<Regex> = OnceLock::new();
     static ACCESS: OnceLock<Regex> = OnceLock::new();
     let heading = regex(&HEADING, r"(?i)权限|permission");
@@ -434,7 +458,7 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
                 .find(|d| &d.id == reference)
                 .is_some_and(|item| {
                     Names::of_item(item, taxonomy, doc.lang)
-                        .find_in(doc)
+                        .find_in(doc, lowered.get_or_init(|| lowered_blocks(doc)))
                         .is_some()
                 })
         });
