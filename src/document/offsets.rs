@@ -188,6 +188,10 @@ pub struct TextBuilder {
     last_cjk: bool,
     strong_chars: usize,
     plain_chars: usize,
+    /// What appending this text to another needs: whether its first character came from a
+    /// CJK or full-width one, and the whitespace dropped before it.
+    first_cjk: bool,
+    leading_space: Option<usize>,
 }
 
 impl TextBuilder {
@@ -277,7 +281,11 @@ impl TextBuilder {
             }
             Normalized::Char(n) => n,
         };
+        let first = self.text.is_empty();
         if let Some(space_src) = self.pending_space.take() {
+            if first {
+                self.leading_space = Some(space_src);
+            }
             let previous = self.text.chars().next_back();
             let keep = match previous {
                 None | Some('\n') => false,
@@ -292,6 +300,9 @@ impl TextBuilder {
         let at = self.text.len();
         self.text.push(normalized);
         self.last_cjk = is_cjk(c) || is_cjk(normalized);
+        if first {
+            self.first_cjk = self.last_cjk;
+        }
         let linear = verbatim && normalized.len_utf8() == src.len();
         self.map
             .push(at, src.start, normalized.len_utf8(), src.len(), linear);
@@ -300,6 +311,49 @@ impl TextBuilder {
         } else {
             self.plain_chars += 1;
         }
+    }
+
+    /// Append the text of `other`, built from source text that follows this one, exactly
+    /// as pushing that source text here would have built it.
+    pub fn append(&mut self, other: TextBuilder) {
+        if other.text.is_empty() {
+            if let Some(src) = other.pending_space {
+                self.space(src);
+            }
+            return;
+        }
+        if self.text.is_empty() {
+            self.first_cjk = other.first_cjk;
+        }
+        if let Some(space_src) = self.pending_space.take().or(other.leading_space) {
+            if self.text.is_empty() {
+                self.leading_space = Some(space_src);
+            }
+            let keep = match self.text.chars().next_back() {
+                None | Some('\n') => false,
+                Some(_) => !self.last_cjk && !other.first_cjk,
+            };
+            if keep {
+                let at = self.text.len();
+                self.text.push(' ');
+                self.map.push(at, space_src, 1, 0, false);
+            }
+        }
+        let shift = self.text.len();
+        self.text.push_str(&other.text);
+        for seg in other.map.segs {
+            (self.map).push(
+                seg.text + shift,
+                seg.src,
+                seg.text_len,
+                seg.src_len,
+                seg.linear,
+            );
+        }
+        self.last_cjk = other.last_cjk;
+        self.pending_space = other.pending_space;
+        self.strong_chars += other.strong_chars;
+        self.plain_chars += other.plain_chars;
     }
 
     /// Where the text built so far ends in the source.
@@ -385,6 +439,49 @@ mod tests {
         let mut builder = TextBuilder::default();
         builder.push_source(source, 0, false);
         builder.finish()
+    }
+
+    /// `first` then `second` pushed into one builder, and `second` built alone and appended.
+    fn pushed_and_appended(first: &str, prepare: fn(&mut TextBuilder), second: &str) {
+        let mut pushed = TextBuilder::default();
+        pushed.push_source(first, 0, false);
+        prepare(&mut pushed);
+        pushed.push_source(second, first.len() + 1, true);
+        let mut appended = TextBuilder::default();
+        appended.push_source(first, 0, false);
+        prepare(&mut appended);
+        let mut alone = TextBuilder::default();
+        alone.push_source(second, first.len() + 1, true);
+        appended.append(alone);
+        assert_eq!(
+            format!("{pushed:?}"),
+            format!("{appended:?}"),
+            "{first:?} + {second:?}"
+        );
+    }
+
+    #[test]
+    fn appending_equals_pushing() {
+        let joins: [fn(&mut TextBuilder); 3] = [|_| {}, |b| b.space(3), |b| b.hard_break(3)];
+        let pieces = [
+            "",
+            " ",
+            "  ab",
+            "ab ",
+            "我们",
+            " 我们收集",
+            "：说明",
+            "Ｓdk 信息 ",
+            "\u{200B}",
+            "x\ty",
+        ];
+        for prepare in joins {
+            for first in pieces {
+                for second in pieces {
+                    pushed_and_appended(first, prepare, second);
+                }
+            }
+        }
     }
 
     #[test]

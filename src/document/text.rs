@@ -24,8 +24,10 @@ enum LineKind {
 struct Line {
     range: Range<usize>,
     kind: LineKind,
-    /// The line, normalised, for classification only.
+    /// The line, normalised and trimmed, for classification.
     normalized: String,
+    /// The line's text and map, built once: a paragraph takes it over or appends it.
+    builder: TextBuilder,
 }
 
 /// The block being built: its kind, text, number of lines, and whether it is closed to
@@ -38,7 +40,7 @@ struct Pending {
 }
 
 pub(crate) fn parse(source: &MappedText) -> RawDocument {
-    let lines = split_lines(&source.text);
+    let mut lines = split_lines(source);
     let text_lines = lines.iter().filter(|l| l.kind == LineKind::Text).count();
     let blank_lines = lines.iter().filter(|l| l.kind == LineKind::Blank).count();
     // Documents that separate paragraphs with blank lines wrap long paragraphs over lines.
@@ -125,18 +127,25 @@ pub(crate) fn parse(source: &MappedText) -> RawDocument {
                     }
                     _ => false,
                 };
-                if let (true, Some(pending), Some(previous)) = (continues, &mut current, previous) {
-                    if soft_wrap(pending.builder.text(), &previous.normalized) {
-                        pending.builder.space(previous.range.end);
+                let previous_end = previous.map(|p| p.range.end);
+                let soft = match (&current, previous) {
+                    (Some(p), Some(previous)) => soft_wrap(p.builder.text(), &previous.normalized),
+                    _ => false,
+                };
+                let line_builder = std::mem::take(&mut lines[i].builder);
+                if let (true, Some(pending), Some(previous_end)) =
+                    (continues, &mut current, previous_end)
+                {
+                    if soft {
+                        pending.builder.space(previous_end);
                     } else {
-                        pending.builder.hard_break(previous.range.end);
+                        pending.builder.hard_break(previous_end);
                     }
-                    push_line(&mut pending.builder, source, line.range.clone());
+                    pending.builder.append(line_builder);
                     pending.lines += 1;
                 } else {
                     flush(&mut doc, &mut current);
-                    let mut builder = TextBuilder::default();
-                    push_line(&mut builder, source, line.range.clone());
+                    let builder = line_builder;
                     let kind = if numbered && !standalone {
                         RawKind::ListItem
                     } else {
@@ -430,7 +439,8 @@ fn setext_title(text: &str) -> bool {
     !text.is_empty() && text.chars().count() <= 60 && !text.contains(['。', ';', '!'])
 }
 
-fn split_lines(text: &str) -> Vec<Line> {
+fn split_lines(source: &MappedText) -> Vec<Line> {
+    let text = source.text.as_str();
     let mut lines = Vec::new();
     let mut start = 0;
     let bytes = text.as_bytes();
@@ -439,7 +449,7 @@ fn split_lines(text: &str) -> Vec<Line> {
         let at_end = i == bytes.len();
         if at_end || bytes[i] == b'\n' || bytes[i] == b'\r' {
             let range = start..i;
-            lines.push(classify(text, range));
+            lines.push(classify(source, range));
             if at_end {
                 break;
             }
@@ -453,10 +463,11 @@ fn split_lines(text: &str) -> Vec<Line> {
     lines
 }
 
-fn classify(text: &str, range: Range<usize>) -> Line {
-    let raw = &text[range.clone()];
-    let normalized = quick_normalize(raw);
-    let trimmed = normalized.trim();
+fn classify(source: &MappedText, range: Range<usize>) -> Line {
+    let raw = &source.text[range.clone()];
+    let mut builder = TextBuilder::default();
+    push_line(&mut builder, source, range.clone());
+    let trimmed = builder.text().trim();
     let raw_trimmed = raw.trim();
     let kind = if trimmed.is_empty() {
         LineKind::Blank
@@ -484,6 +495,7 @@ fn classify(text: &str, range: Range<usize>) -> Line {
         range,
         kind,
         normalized: trimmed.to_string(),
+        builder,
     }
 }
 
@@ -506,10 +518,10 @@ fn atx(line: &str) -> Option<(u8, usize)> {
     Some((hashes as u8, offset))
 }
 
-/// Normalise a line for classification (the block text is built with its map separately).
-fn quick_normalize(line: &str) -> String {
+/// Normalise a cell for classification.
+fn quick_normalize(text: &str) -> String {
     let mut builder = TextBuilder::default();
-    push_stripped(&mut builder, line, 0, |b, piece, at, strong| {
+    push_stripped(&mut builder, text, 0, |b, piece, at, strong| {
         b.push_source(piece, at, strong);
     });
     builder.finish().0
