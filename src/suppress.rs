@@ -7,6 +7,8 @@
 //! a malformed one or one naming an unknown rule (`invalid-suppression`). Both are rules like
 //! any other: selection, ignores and severity overrides apply to them.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Finding, Label, Severity};
 use crate::document::{Comment, Document, Lang};
 use crate::rules::{Rule, RuleSet};
@@ -163,16 +165,16 @@ fn parse(
 /// `enable` of the same rule, or the end of the file; `next_unit` gives the unit after a
 /// position (the next block, the next line).
 fn place(directives: &mut [Directive], next_unit: &dyn Fn(usize) -> Span, len: usize) {
-    let enables: Vec<(usize, Vec<String>)> = directives
-        .iter()
-        .filter(|d| d.kind == Kind::Enable)
-        .map(|d| {
-            (
-                d.span.start,
-                d.switches.iter().map(|s| s.rule.clone()).collect(),
-            )
-        })
-        .collect();
+    // Where each rule is enabled again, sorted: a file may hold thousands of directives.
+    let mut enables: HashMap<String, Vec<usize>> = HashMap::new();
+    for directive in directives.iter().filter(|d| d.kind == Kind::Enable) {
+        for switch in &directive.switches {
+            (enables.entry(switch.rule.clone()).or_default()).push(directive.span.start);
+        }
+    }
+    for at in enables.values_mut() {
+        at.sort_unstable();
+    }
     for directive in directives.iter_mut() {
         let after = directive.span.end;
         for switch in &mut directive.switches {
@@ -180,17 +182,78 @@ fn place(directives: &mut [Directive], next_unit: &dyn Fn(usize) -> Span, len: u
                 Kind::File => Span::new(0, len),
                 Kind::Enable => Span::default(),
                 Kind::Disable => {
-                    let end = enables
-                        .iter()
-                        .filter(|(at, names)| *at >= after && names.contains(&switch.rule))
-                        .map(|(at, _)| *at)
-                        .min()
+                    let end = (enables.get(&switch.rule))
+                        .and_then(|at| at.get(at.partition_point(|&a| a < after)).copied())
                         .unwrap_or(len);
                     Span::new(after, end)
                 }
                 Kind::NextBlock => next_unit(after),
             };
         }
+    }
+}
+
+/// The regions each rule is switched off in, per rule and in directive order, to find the
+/// first switch covering a finding without trying every directive.
+struct Regions {
+    by_rule: HashMap<String, RuleRegions>,
+}
+
+#[derive(Default)]
+struct RuleRegions {
+    /// (directive, switch) of each region.
+    switches: Vec<(usize, usize)>,
+    starts: Vec<usize>,
+    /// Exclusive ends (`usize::MAX` for a whole-file switch, which also covers the end).
+    ends: Vec<usize>,
+    /// The largest end so far, when the starts are in order: then the first region covering
+    /// a position is the first whose running end passes it.
+    furthest: Option<Vec<usize>>,
+}
+
+impl Regions {
+    fn new(directives: &[Directive]) -> Self {
+        let mut by_rule: HashMap<String, RuleRegions> = HashMap::new();
+        for (d, directive) in directives.iter().enumerate() {
+            if directive.kind == Kind::Enable {
+                continue;
+            }
+            for (s, switch) in directive.switches.iter().enumerate() {
+                let regions = by_rule.entry(switch.rule.clone()).or_default();
+                regions.switches.push((d, s));
+                regions.starts.push(switch.region.start);
+                regions.ends.push(if directive.kind == Kind::File {
+                    usize::MAX
+                } else {
+                    switch.region.end
+                });
+            }
+        }
+        for regions in by_rule.values_mut() {
+            if regions.starts.is_sorted() {
+                let mut furthest = 0;
+                let running = regions.ends.iter().map(|&end| {
+                    furthest = end.max(furthest);
+                    furthest
+                });
+                regions.furthest = Some(running.collect());
+            }
+        }
+        Regions { by_rule }
+    }
+
+    /// The first switch, in directive order, of `rule` whose region covers `at`.
+    fn covering(&self, rule: &str, at: usize) -> Option<(usize, usize)> {
+        let regions = self.by_rule.get(rule)?;
+        let covers = |i: usize| regions.starts[i] <= at && at < regions.ends[i];
+        let first = match &regions.furthest {
+            Some(furthest) => {
+                let i = furthest.partition_point(|&end| end <= at);
+                (i < regions.starts.len() && covers(i)).then_some(i)
+            }
+            None => (0..regions.starts.len()).find(|&i| covers(i)),
+        };
+        first.map(|i| regions.switches[i])
     }
 }
 
@@ -286,23 +349,12 @@ impl Switches<'_> {
         let mut directives = parse(self.comments, self.next, rules, &mut problems);
         place(&mut directives, self.next_unit, self.len);
         let mut outcome = Outcome::default();
+        let regions = Regions::new(&directives);
         for finding in findings {
             let at = finding.primary.span.start;
-            let covering = directives
-                .iter_mut()
-                .filter(|d| d.kind != Kind::Enable)
-                .flat_map(|d| {
-                    let whole_file = d.kind == Kind::File;
-                    d.switches.iter_mut().map(move |s| (s, whole_file))
-                })
-                .find(|(s, whole_file)| {
-                    s.rule == finding.rule
-                        && s.region.start <= at
-                        && (at < s.region.end || *whole_file)
-                });
-            match covering {
-                Some((switch, _)) => {
-                    switch.used = true;
+            match regions.covering(&finding.rule, at) {
+                Some((d, s)) => {
+                    directives[d].switches[s].used = true;
                     outcome.suppressed += 1;
                 }
                 None => outcome.kept.push(finding),
@@ -335,6 +387,60 @@ mod tests {
     use super::*;
     use crate::document::{self, Format};
     use crate::source::SourceFile;
+
+    fn directive(kind: Kind, rule: &str, region: (usize, usize)) -> Directive {
+        Directive {
+            kind,
+            span: Span::default(),
+            switches: vec![Switch {
+                rule: rule.into(),
+                region: Span::new(region.0, region.1),
+                used: false,
+            }],
+        }
+    }
+
+    /// The first covering switch in directive order, found the slow way.
+    fn first_covering(directives: &[Directive], rule: &str, at: usize) -> Option<(usize, usize)> {
+        directives.iter().enumerate().find_map(|(d, directive)| {
+            let whole = directive.kind == Kind::File;
+            (directive.kind != Kind::Enable)
+                .then(|| {
+                    directive.switches.iter().position(|s| {
+                        s.rule == rule && s.region.start <= at && (at < s.region.end || whole)
+                    })
+                })
+                .flatten()
+                .map(|s| (d, s))
+        })
+    }
+
+    #[test]
+    fn regions_find_the_first_covering_switch() {
+        use Kind::*;
+        let in_order = vec![
+            directive(Disable, "a", (10, 50)),
+            directive(NextBlock, "a", (20, 30)),
+            directive(Disable, "b", (25, 90)),
+            directive(Disable, "a", (60, 70)),
+            directive(Enable, "a", (0, 100)),
+        ];
+        // A whole-file switch late in the file puts the starts out of order.
+        let mut out_of_order = in_order.clone();
+        out_of_order.push(directive(File, "a", (0, 100)));
+        for directives in [in_order, out_of_order] {
+            let regions = Regions::new(&directives);
+            for rule in ["a", "b", "c"] {
+                for at in 0..=101 {
+                    assert_eq!(
+                        regions.covering(rule, at),
+                        first_covering(&directives, rule, at),
+                        "{rule} at {at}"
+                    );
+                }
+            }
+        }
+    }
 
     fn rules() -> RuleSet {
         crate::rules::load(&[]).expect("built-in rules")
