@@ -36,8 +36,10 @@ impl Decoded {
 
 /// Maps an offset in the decoded text back to the byte offset in the original file.
 ///
-/// Checkpoints are taken at the start (after any byte-order mark) and after every malformed
-/// sequence; between checkpoints the original length is the re-encoded length of the text.
+/// Checkpoints are taken at the start (after any byte-order mark), after every malformed
+/// sequence and at the end; between checkpoints the original length is the re-encoded
+/// length of the text, capped at the next checkpoint: some legacy encodings (Shift_JIS, Big5)
+/// decode bytes to characters they cannot encode again, which would otherwise overshoot.
 #[derive(Clone, Debug)]
 pub struct OriginalOffsets {
     encoding: &'static Encoding,
@@ -55,7 +57,11 @@ impl OriginalOffsets {
     pub fn original_offset(&self, text: &str, offset: usize) -> usize {
         let index = self.checkpoints.partition_point(|&(t, _)| t <= offset) - 1;
         let (text_start, original_start) = self.checkpoints[index];
-        original_start + encoded_len(self.encoding, &text[text_start..offset])
+        let at = original_start + encoded_len(self.encoding, &text[text_start..offset]);
+        match self.checkpoints.get(index + 1) {
+            Some(&(_, next)) => at.min(next),
+            None => at,
+        }
     }
 }
 
@@ -147,6 +153,9 @@ fn decode_with(encoding: &'static Encoding, bytes: &[u8], bom: usize) -> Decoded
                 checkpoints.push((text.len(), resume + bom));
             }
         }
+    }
+    if checkpoints.last() != Some(&(text.len(), bytes.len() + bom)) {
+        checkpoints.push((text.len(), bytes.len() + bom));
     }
     Decoded {
         text,
@@ -357,6 +366,25 @@ mod tests {
     fn nul_bytes_mean_binary() {
         let decoded = decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", false);
         assert_eq!(decoded.problem, Some(DecodeProblem::Binary { offset: 8 }));
+    }
+
+    #[test]
+    fn offsets_stay_in_the_file_when_text_does_not_encode_back() {
+        // Found by the property test: detected as a legacy multi-byte encoding whose decoded
+        // characters do not all encode again (the encoder writes `&#...;` for them).
+        let bytes = [135, 64, 137, 76, 1, 1, 137, 70, 137, 64, 160, 64];
+        let decoded = decode(&bytes, false);
+        let mut previous = 0;
+        let ends = decoded.text.char_indices().map(|(i, _)| i);
+        for offset in ends.chain([decoded.text.len()]) {
+            let original = decoded.offsets.original_offset(&decoded.text, offset);
+            assert!(
+                original >= previous && original <= bytes.len(),
+                "{original}"
+            );
+            previous = original;
+        }
+        assert_eq!(previous, bytes.len());
     }
 
     #[test]
