@@ -553,7 +553,7 @@ impl PatternTable {
         // Candidates come in document order, and sorted by pattern within each sentence:
         // a stable counting sort by pattern sorts them all.
         for candidate in &scratch.candidates {
-            starts[candidate.pattern + 1] += 1;
+            starts[candidate.pattern() + 1] += 1;
         }
         for p in 1..starts.len() {
             starts[p] += starts[p - 1];
@@ -561,8 +561,8 @@ impl PatternTable {
         let mut next = starts.clone();
         let mut candidates = vec![Candidate::default(); scratch.candidates.len()];
         for &candidate in &scratch.candidates {
-            candidates[next[candidate.pattern]] = candidate;
-            next[candidate.pattern] += 1;
+            candidates[next[candidate.pattern()]] = candidate;
+            next[candidate.pattern()] += 1;
         }
         Matches {
             table: self,
@@ -584,7 +584,7 @@ impl PatternTable {
         text: &str,
         mut found: impl FnMut(usize, usize),
     ) {
-        let first = &index.branches[candidates[0].branch];
+        let first = &index.branches[candidates[0].branch()];
         if first.search == Search::Whole {
             let regex = self.patterns[first.pattern].regex();
             for m in regex.find_iter(text).filter(|m| !m.is_empty()) {
@@ -595,7 +595,7 @@ impl PatternTable {
         cursors.clear();
         for same_branch in candidates.chunk_by(|x, y| x.branch == y.branch) {
             cursors.push(Cursor {
-                branch: &index.branches[same_branch[0].branch],
+                branch: &index.branches[same_branch[0].branch()],
                 candidates: same_branch,
                 tried: 0,
                 next: None,
@@ -726,10 +726,10 @@ impl Scratch {
         found.clear();
         self.anchored.clear();
         let candidate = |b: usize, start| Candidate {
-            pattern: index.heads[b].pattern as usize,
-            block,
-            sentence,
-            branch: b,
+            pattern: index.heads[b].pattern,
+            block: narrow(block),
+            sentence: narrow(sentence),
+            branch: narrow(b),
             start,
         };
         for &set in &self.present_sets {
@@ -795,14 +795,39 @@ impl Scratch {
 }
 
 /// A branch that may match in a sentence: for `AtStarts` branches, where one of its start
-/// literals occurs (relative to the sentence). Sorted by pattern, then place.
+/// literals occurs (relative to the sentence). Sorted by pattern, then place. Numbers are
+/// kept in 32 bits: a document with many sentences has millions of candidates.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
-    pattern: PatternId,
-    block: usize,
-    sentence: usize,
-    branch: usize,
+    pattern: u32,
+    block: u32,
+    sentence: u32,
+    branch: u32,
     start: usize,
+}
+
+impl Candidate {
+    fn pattern(&self) -> PatternId {
+        self.pattern as usize
+    }
+
+    fn block(&self) -> usize {
+        self.block as usize
+    }
+
+    fn sentence(&self) -> usize {
+        self.sentence as usize
+    }
+
+    fn branch(&self) -> usize {
+        self.branch as usize
+    }
+}
+
+/// `n` in 32 bits: counts of blocks, sentences and branches are far below 2³² in any file
+/// privlint reads.
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 blocks, sentences and branches")
 }
 
 /// Membership marks that are all cleared at once by moving to a new generation.
@@ -913,7 +938,7 @@ impl Matches<'_> {
         let mut found = Vec::new();
         let mut verified = self.verified.borrow_mut();
         for in_block in self.candidates[range[0]..range[1]].chunk_by(|x, y| x.block == y.block) {
-            let b = in_block[0].block;
+            let b = in_block[0].block();
             if blocks.is_some_and(|wanted| !wanted[b]) {
                 continue;
             }
@@ -926,13 +951,11 @@ impl Matches<'_> {
     }
 
     fn search_block(&self, index: &LangIndex, candidates: &[Candidate]) -> Vec<Match> {
-        let block = &self.doc.blocks[candidates[0].block];
+        let block = &self.doc.blocks[candidates[0].block()];
         let mut cursors = Vec::new();
         let mut found = Vec::new();
         for in_sentence in candidates.chunk_by(|x, y| x.sentence == y.sentence) {
-            let Candidate {
-                block: b, sentence, ..
-            } = in_sentence[0];
+            let (b, sentence) = (in_sentence[0].block(), in_sentence[0].sentence());
             let range = block.sentences[sentence].clone();
             let text = &block.text[range.clone()];
             self.table
