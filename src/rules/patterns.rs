@@ -34,6 +34,9 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor, Literal, Seq};
 use regex_syntax::hir::{
     Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
 };
+use serde::{Deserialize, Serialize};
+
+mod image;
 
 use super::backtrack::{Program, Scratch as ProgramScratch};
 use crate::document::{Document, Lang};
@@ -69,6 +72,8 @@ struct Pattern {
     source: String,
     /// The whole pattern, for captures and for patterns that can match the empty string.
     regex: OnceLock<Regex>,
+    /// The parsed branches, in order (see [`split`]).
+    branches: OnceLock<Vec<Hir>>,
 }
 
 impl Pattern {
@@ -77,10 +82,15 @@ impl Pattern {
             compile_whole(&self.source).expect("pattern compiled when its rule was loaded")
         })
     }
+
+    fn branches(&self) -> &[Hir] {
+        self.branches
+            .get_or_init(|| split(parse(&self.source).expect("pattern parsed when loaded")))
+    }
 }
 
 /// How a branch finds its matches in a sentence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Search {
     /// Anchored at each occurrence of one of its start literals.
     AtStarts,
@@ -95,7 +105,8 @@ type SetId = usize;
 #[derive(Debug)]
 struct Branch {
     pattern: PatternId,
-    hir: Hir,
+    /// Its place among the pattern's branches.
+    nth: usize,
     search: Search,
     /// The character backtracker, when it supports the branch.
     program: OnceLock<Option<Program>>,
@@ -108,34 +119,36 @@ thread_local! {
 }
 
 impl Branch {
-    fn program(&self) -> Option<&Program> {
-        self.program
-            .get_or_init(|| Program::new(&self.hir))
-            .as_ref()
+    fn hir<'t>(&self, patterns: &'t [Pattern]) -> &'t Hir {
+        &patterns[self.pattern].branches()[self.nth]
     }
 
-    /// The end of the branch's match anchored at `start`.
-    fn anchored(&self, text: &str, start: usize, end: usize) -> Option<usize> {
-        if let Some(program) = self.program()
+    fn program(&self, hir: &Hir) -> Option<&Program> {
+        self.program.get_or_init(|| Program::new(hir)).as_ref()
+    }
+
+    /// The end of the branch (`hir`)'s match anchored at `start`.
+    fn anchored(&self, hir: &Hir, text: &str, start: usize, end: usize) -> Option<usize> {
+        if let Some(program) = self.program(hir)
             && let Some(found) =
                 SCRATCH.with_borrow_mut(|scratch| program.anchored(scratch, text, start))
         {
             return found;
         }
-        let Engine::Forward(forward) = self.engine() else {
+        let Engine::Forward(forward) = self.engine(hir) else {
             unreachable!("anchored branches get a forward engine");
         };
         forward.end_of_match(&Input::new(text).span(start..end).anchored(Anchored::Yes))
     }
 
-    /// The branch's leftmost match at or after `at`.
-    fn unanchored(&self, text: &str, at: usize) -> Option<(usize, usize)> {
-        if let Some(program) = self.program()
+    /// The branch (`hir`)'s leftmost match at or after `at`.
+    fn unanchored(&self, hir: &Hir, text: &str, at: usize) -> Option<(usize, usize)> {
+        if let Some(program) = self.program(hir)
             && let Some(found) = SCRATCH.with_borrow_mut(|scratch| program.find(scratch, text, at))
         {
             return found;
         }
-        let Engine::Meta(regex) = self.engine() else {
+        let Engine::Meta(regex) = self.engine(hir) else {
             unreachable!("unanchored branches get the meta engine");
         };
         regex
@@ -143,10 +156,10 @@ impl Branch {
             .map(|m| (m.start(), m.end()))
     }
 
-    fn engine(&self) -> &Engine {
+    fn engine(&self, hir: &Hir) -> &Engine {
         self.engine.get_or_init(|| {
             if self.search == Search::AtStarts {
-                Engine::Forward(Box::new(Forward::new(&self.hir)))
+                Engine::Forward(Box::new(Forward::new(hir)))
             } else {
                 Engine::Meta(
                     meta::Builder::new()
@@ -156,7 +169,7 @@ impl Branch {
                                 .hybrid_cache_capacity(DFA_SIZE_LIMIT)
                                 .which_captures(WhichCaptures::Implicit),
                         )
-                        .build_from_hir(&self.hir)
+                        .build_from_hir(hir)
                         .expect("a branch is smaller than its pattern, which compiled"),
                 )
             }
@@ -295,7 +308,7 @@ impl std::fmt::Debug for Automaton {
 }
 
 /// What the literal pass reads of a branch, kept small.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Head {
     pattern: u32,
     anchored: bool,
@@ -304,7 +317,7 @@ struct Head {
 }
 
 /// Lists of numbers stored end to end.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Lists {
     starts: Vec<u32>,
     items: Vec<u32>,
@@ -371,7 +384,7 @@ impl IndexBuilder {
         id
     }
 
-    fn branch(&mut self, pattern: PatternId, hir: Hir, analysis: Analysis) {
+    fn branch(&mut self, pattern: PatternId, nth: usize, hir: &Hir, analysis: Analysis) {
         let b = self.index.branches.len();
         let (search, required) = match analysis {
             Analysis::Whole => (Search::Whole, None),
@@ -409,7 +422,7 @@ impl IndexBuilder {
         });
         self.index.branches.push(Branch {
             pattern,
-            hir,
+            nth,
             search,
             program: OnceLock::new(),
             engine: OnceLock::new(),
@@ -469,6 +482,7 @@ impl PatternTable {
             lang,
             source: pattern.to_string(),
             regex,
+            branches: OnceLock::new(),
         });
         self.index.insert((lang, pattern.to_string()), id);
         Ok(id)
@@ -491,7 +505,7 @@ impl PatternTable {
     pub fn compile_all(&self) {
         for lang in Lang::ALL {
             for branch in &self.lang_index(lang).branches {
-                branch.engine();
+                branch.engine(branch.hir(&self.patterns));
             }
         }
         for pattern in &self.patterns {
@@ -500,7 +514,15 @@ impl PatternTable {
     }
 
     fn lang_index(&self, lang: Lang) -> &LangIndex {
-        self.languages[lang.index()].get_or_init(|| self.build_index(lang))
+        self.languages[lang.index()]
+            .get_or_init(|| image::builtin(self, lang).unwrap_or_else(|| self.build_index(lang)))
+    }
+
+    /// The sources of the patterns of `lang`, with their ids, in order.
+    fn sources(&self, lang: Lang) -> impl Iterator<Item = (PatternId, &str)> {
+        (self.patterns.iter().enumerate())
+            .filter(move |(_, pattern)| pattern.lang == lang)
+            .map(|(id, pattern)| (id, pattern.source.as_str()))
     }
 
     fn build_index(&self, lang: Lang) -> LangIndex {
@@ -509,21 +531,24 @@ impl PatternTable {
             .collect();
         // Parsing and literal extraction are most of a cold start: they run in parallel.
         let analysed = map_in_parallel(&ids, |&id| {
-            let hir = parse(&self.patterns[id].source).expect("pattern parsed when loaded");
-            if hir.properties().minimum_len().is_none_or(|len| len == 0) {
-                vec![(hir, Analysis::Whole)]
-            } else {
-                let analyse = |branch: Hir| {
-                    let literals = required_literals(&branch);
-                    (branch, Analysis::Literals(literals))
-                };
-                branches(hir).into_iter().map(analyse).collect()
-            }
+            let analyse = |branch: &Hir| {
+                if matches_empty(branch) {
+                    Analysis::Whole
+                } else {
+                    Analysis::Literals(required_literals(branch))
+                }
+            };
+            self.patterns[id]
+                .branches()
+                .iter()
+                .map(analyse)
+                .collect::<Vec<_>>()
         });
         let mut builder = IndexBuilder::default();
-        for (&id, branches) in ids.iter().zip(analysed) {
-            for (hir, analysis) in branches {
-                builder.branch(id, hir, analysis);
+        for (&id, analyses) in ids.iter().zip(analysed) {
+            let branches = self.patterns[id].branches();
+            for (nth, (hir, analysis)) in branches.iter().zip(analyses).enumerate() {
+                builder.branch(id, nth, hir, analysis);
             }
         }
         builder.finish()
@@ -577,7 +602,7 @@ impl PatternTable {
     /// The matches of one pattern in one sentence, given its candidate branches (sorted by
     /// branch, then start), as `find_iter` of the whole pattern would give them.
     fn find_in_sentence<'c>(
-        &self,
+        &'c self,
         index: &'c LangIndex,
         candidates: &'c [Candidate],
         cursors: &mut Vec<Cursor<'c>>,
@@ -594,8 +619,12 @@ impl PatternTable {
         }
         cursors.clear();
         for same_branch in candidates.chunk_by(|x, y| x.branch == y.branch) {
+            let b = same_branch[0].branch();
+            let branch = &index.branches[b];
             cursors.push(Cursor {
-                branch: &index.branches[same_branch[0].branch()],
+                branch,
+                hir: branch.hir(&self.patterns),
+                longest: index.heads[b].longest,
                 candidates: same_branch,
                 tried: 0,
                 next: None,
@@ -865,6 +894,9 @@ impl Stamps {
 /// One branch searched through a sentence, remembering its next match.
 struct Cursor<'a> {
     branch: &'a Branch,
+    hir: &'a Hir,
+    /// The branch's longest match, as in [`Head`].
+    longest: u32,
     /// This branch's candidates in the sentence; those before `tried` were tried.
     candidates: &'a [Candidate],
     tried: usize,
@@ -891,18 +923,15 @@ impl Cursor<'_> {
                     continue;
                 }
                 // No match is longer than the branch's longest: a shorter span costs less.
-                let end = self
-                    .branch
-                    .hir
-                    .properties()
-                    .maximum_len()
-                    .map_or(text.len(), |len| text.len().min(candidate.start + len));
-                if let Some(end) = self.branch.anchored(text, candidate.start, end) {
+                let end = text
+                    .len()
+                    .min(candidate.start.saturating_add(self.longest as usize));
+                if let Some(end) = self.branch.anchored(self.hir, text, candidate.start, end) {
                     break Some((candidate.start, end));
                 }
             }
         } else {
-            self.branch.unanchored(text, at)
+            self.branch.unanchored(self.hir, text, at)
         };
         self.next = Some(found);
         found
@@ -1025,6 +1054,20 @@ fn parse(pattern: &str) -> Result<Hir, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The parts of a pattern searched for apart: its [`branches`], or the whole pattern when it
+/// can match the empty string.
+fn split(hir: Hir) -> Vec<Hir> {
+    if matches_empty(&hir) {
+        vec![hir]
+    } else {
+        branches(hir)
+    }
+}
+
+fn matches_empty(hir: &Hir) -> bool {
+    hir.properties().minimum_len().is_none_or(|len| len == 0)
+}
+
 /// The branches of a top-level alternation (through groups), in order. Matching the whole
 /// pattern at a position means trying its branches there in this order.
 fn branches(hir: Hir) -> Vec<Hir> {
@@ -1112,7 +1155,7 @@ fn required_literals(hir: &Hir) -> Option<Required> {
 /// when some match need not contain any of a usable set.
 pub(crate) fn necessary_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = parse(pattern).ok()?;
-    if hir.properties().minimum_len().is_none_or(|len| len == 0) {
+    if matches_empty(&hir) {
         return None;
     }
     let mut union = Vec::new();

@@ -1,0 +1,181 @@
+//! The built-in patterns' literal index, computed ahead of time. Parsing the built-in
+//! patterns and extracting their literals is most of a cold start, and gives the same index
+//! at every start: it is stored in `index/<lang>.bin`, and a run whose patterns of a language
+//! are exactly those the stored index was built from reads it instead. Its branches are then
+//! parsed when first searched.
+//!
+//! A test fails while a stored index differs from the one built afresh; after changing a
+//! built-in rule or the literal analysis, store the new one with
+//! `PRIVLINT_UPDATE_INDEX=1 cargo test --lib builtin_index`.
+
+use super::{
+    Automaton, Branch, DoubleArrayAhoCorasick, Head, Lang, LangIndex, Lists, OnceLock,
+    PatternTable, Search,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize)]
+struct Image<'a> {
+    /// The patterns the index was built from: their ids and sources, in order.
+    #[serde(borrow)]
+    patterns: Vec<(u32, &'a str)>,
+    branches: Vec<BranchImage>,
+    heads: Vec<Head>,
+    /// The serialised automaton; empty when there is none.
+    #[serde(with = "serde_bytes")]
+    automaton: &'a [u8],
+    sets_of: Lists,
+    placed_sets_of: Lists,
+    owners: Lists,
+    required: Lists,
+    always: Vec<u32>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BranchImage {
+    nth: u32,
+    search: Search,
+}
+
+fn stored(lang: Lang) -> &'static [u8] {
+    match lang {
+        Lang::En => include_bytes!("index/en.bin"),
+        Lang::Zh => include_bytes!("index/zh.bin"),
+    }
+}
+
+/// The stored index of `lang`, when it was built from exactly the table's patterns of `lang`.
+pub(super) fn builtin(table: &PatternTable, lang: Lang) -> Option<LangIndex> {
+    decode(table, lang, stored(lang))
+}
+
+fn decode(table: &PatternTable, lang: Lang, bytes: &[u8]) -> Option<LangIndex> {
+    let image: Image = postcard::from_bytes(bytes).ok()?;
+    let built_from = (image.patterns.iter()).map(|&(id, source)| (id as usize, source));
+    let consistent = image.branches.len() == image.heads.len()
+        && image.required.len() == image.heads.len()
+        && image.placed_sets_of.len() == image.sets_of.len();
+    if !consistent || !built_from.eq(table.sources(lang)) {
+        return None;
+    }
+    let automaton = match image.automaton {
+        [] => None,
+        bytes => Some(Automaton(
+            DoubleArrayAhoCorasick::deserialize(bytes).ok()?.0,
+        )),
+    };
+    let branches = (image.branches.iter().zip(&image.heads))
+        .map(|(branch, head)| Branch {
+            pattern: head.pattern as usize,
+            nth: branch.nth as usize,
+            search: branch.search,
+            program: OnceLock::new(),
+            engine: OnceLock::new(),
+        })
+        .collect();
+    Some(LangIndex {
+        branches,
+        automaton,
+        sets_of: image.sets_of,
+        placed_sets_of: image.placed_sets_of,
+        owners: image.owners,
+        required: image.required,
+        heads: image.heads,
+        always: image.always.iter().map(|&b| b as usize).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::patterns::Compile;
+
+    fn encode(table: &PatternTable, lang: Lang, index: &LangIndex) -> Vec<u8> {
+        let automaton = (index.automaton.as_ref()).map_or_else(Vec::new, |a| a.0.serialize());
+        let narrow = |n: usize| u32::try_from(n).expect("fits in u32");
+        let image = Image {
+            patterns: (table.sources(lang))
+                .map(|(id, source)| (narrow(id), source))
+                .collect(),
+            branches: (index.branches.iter())
+                .map(|branch| BranchImage {
+                    nth: narrow(branch.nth),
+                    search: branch.search,
+                })
+                .collect(),
+            heads: index.heads.clone(),
+            automaton: &automaton,
+            sets_of: index.sets_of.clone(),
+            placed_sets_of: index.placed_sets_of.clone(),
+            owners: index.owners.clone(),
+            required: index.required.clone(),
+            always: index.always.iter().map(|&b| narrow(b)).collect(),
+        };
+        postcard::to_stdvec(&image).expect("an index serialises")
+    }
+
+    #[test]
+    fn builtin_index_is_current() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let mut stale = Vec::new();
+        for lang in Lang::ALL {
+            let fresh = encode(&set.patterns, lang, &set.patterns.build_index(lang));
+            if fresh == stored(lang) {
+                continue;
+            }
+            let path = format!(
+                "{}/src/rules/patterns/index/{}.bin",
+                env!("CARGO_MANIFEST_DIR"),
+                lang.code()
+            );
+            if std::env::var_os("PRIVLINT_UPDATE_INDEX").is_some() {
+                std::fs::write(&path, fresh).expect("store the index");
+            } else {
+                stale.push(path);
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "stale: {stale:?}; store the new index with `PRIVLINT_UPDATE_INDEX=1 cargo test --lib builtin_index`"
+        );
+    }
+
+    #[test]
+    fn stored_index_reads_back_as_built() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        for lang in Lang::ALL {
+            let index = builtin(&set.patterns, lang).expect("the stored index fits");
+            assert_eq!(encode(&set.patterns, lang, &index), stored(lang));
+        }
+    }
+
+    #[test]
+    fn stored_index_serves_only_the_patterns_it_was_built_from() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let mut table = PatternTable::default();
+        for (id, pattern) in set.patterns.patterns.iter().enumerate() {
+            // One pattern changed, then one added.
+            let source = match id {
+                7 => format!("{}x", pattern.source),
+                _ => pattern.source.clone(),
+            };
+            table
+                .add(pattern.lang, &source, Compile::OnFirstUse)
+                .expect("adds");
+        }
+        let changed = set.patterns.patterns[7].lang;
+        assert!(builtin(&table, changed).is_none());
+        let mut extended = PatternTable::default();
+        for pattern in &set.patterns.patterns {
+            (extended.add(pattern.lang, &pattern.source, Compile::OnFirstUse)).expect("adds");
+        }
+        for lang in Lang::ALL {
+            assert!(builtin(&extended, lang).is_some());
+            extended
+                .add(lang, "extra", Compile::OnFirstUse)
+                .expect("adds");
+            assert!(builtin(&extended, lang).is_none());
+        }
+        assert!(decode(&set.patterns, Lang::Zh, b"not an index").is_none());
+    }
+}
