@@ -12,6 +12,7 @@
 //! refused (`None`) and the caller uses the regex crate instead.
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A search needs this many visited slots at most (join points × positions), 4 bytes each.
 const MAX_VISITED: usize = 1 << 20;
@@ -26,7 +27,7 @@ const DISPATCH_ARMS: usize = 3;
 /// A class of at most this many characters counts as that many first characters of an arm.
 const SMALL_CLASS: u32 = 16;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 enum Inst {
     /// These bytes, then the next instruction.
     Bytes(Box<[u8]>),
@@ -44,12 +45,26 @@ enum Inst {
     /// Try, in order, the arms of an alternation that can start with the next character.
     Alt(u32),
     Jump(u32),
-    Look(Look),
+    Look(#[serde(with = "look_repr")] Look),
     Match,
 }
 
+/// A [`Look`] stored as its number.
+mod look_repr {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(look: &Look, serializer: S) -> Result<S::Ok, S::Error> {
+        look.as_repr().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Look, D::Error> {
+        let repr = u32::deserialize(deserializer)?;
+        Look::from_repr(repr).ok_or_else(|| serde::de::Error::custom("not a look-around"))
+    }
+}
+
 /// A set of characters: a bitmap for ASCII and sorted ranges for the rest.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct CharClass {
     ascii: [u64; 2],
     ranges: Box<[(u32, u32)]>,
@@ -112,7 +127,7 @@ fn lead_byte(c: u32) -> u8 {
 }
 
 /// A set of bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct ByteSet([u64; 4]);
 
 impl ByteSet {
@@ -134,14 +149,14 @@ impl ByteSet {
 
 /// What may follow an instruction: the bytes it can start with, and whether it can reach
 /// the end of the match without consuming anything (then any byte, or none, may follow).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 struct First {
     bytes: ByteSet,
     empty: bool,
 }
 
-/// A compiled branch.
-#[derive(Clone, Debug)]
+/// A compiled branch; stored with the built-in index (see `patterns::image`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Program {
     insts: Vec<Inst>,
     classes: Vec<CharClass>,
@@ -154,7 +169,7 @@ pub struct Program {
 }
 
 /// The arms of an alternation by the character they can start with.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Dispatch {
     /// Every arm, in order.
     arms: Box<[u32]>,

@@ -108,6 +108,8 @@ struct Branch {
     /// Its place among the pattern's branches.
     nth: usize,
     search: Search,
+    /// The serialised program, when the index was read from its stored image.
+    stored: Option<&'static [u8]>,
     /// The character backtracker, when it supports the branch.
     program: OnceLock<Option<Program>>,
     /// The regex crate's engines, for branches or searches the backtracker refuses.
@@ -123,32 +125,45 @@ impl Branch {
         &patterns[self.pattern].branches()[self.nth]
     }
 
-    fn program(&self, hir: &Hir) -> Option<&Program> {
-        self.program.get_or_init(|| Program::new(hir)).as_ref()
+    fn program(&self, patterns: &[Pattern]) -> Option<&Program> {
+        self.program
+            .get_or_init(|| {
+                let stored = self
+                    .stored
+                    .and_then(|bytes| postcard::from_bytes(bytes).ok());
+                stored.or_else(|| Program::new(self.hir(patterns)))
+            })
+            .as_ref()
     }
 
-    /// The end of the branch (`hir`)'s match anchored at `start`.
-    fn anchored(&self, hir: &Hir, text: &str, start: usize, end: usize) -> Option<usize> {
-        if let Some(program) = self.program(hir)
+    /// The end of the branch's match anchored at `start`.
+    fn anchored(
+        &self,
+        patterns: &[Pattern],
+        text: &str,
+        start: usize,
+        end: usize,
+    ) -> Option<usize> {
+        if let Some(program) = self.program(patterns)
             && let Some(found) =
                 SCRATCH.with_borrow_mut(|scratch| program.anchored(scratch, text, start))
         {
             return found;
         }
-        let Engine::Forward(forward) = self.engine(hir) else {
+        let Engine::Forward(forward) = self.engine(patterns) else {
             unreachable!("anchored branches get a forward engine");
         };
         forward.end_of_match(&Input::new(text).span(start..end).anchored(Anchored::Yes))
     }
 
-    /// The branch (`hir`)'s leftmost match at or after `at`.
-    fn unanchored(&self, hir: &Hir, text: &str, at: usize) -> Option<(usize, usize)> {
-        if let Some(program) = self.program(hir)
+    /// The branch's leftmost match at or after `at`.
+    fn unanchored(&self, patterns: &[Pattern], text: &str, at: usize) -> Option<(usize, usize)> {
+        if let Some(program) = self.program(patterns)
             && let Some(found) = SCRATCH.with_borrow_mut(|scratch| program.find(scratch, text, at))
         {
             return found;
         }
-        let Engine::Meta(regex) = self.engine(hir) else {
+        let Engine::Meta(regex) = self.engine(patterns) else {
             unreachable!("unanchored branches get the meta engine");
         };
         regex
@@ -156,8 +171,9 @@ impl Branch {
             .map(|m| (m.start(), m.end()))
     }
 
-    fn engine(&self, hir: &Hir) -> &Engine {
+    fn engine(&self, patterns: &[Pattern]) -> &Engine {
         self.engine.get_or_init(|| {
+            let hir = self.hir(patterns);
             if self.search == Search::AtStarts {
                 Engine::Forward(Box::new(Forward::new(hir)))
             } else {
@@ -424,6 +440,7 @@ impl IndexBuilder {
             pattern,
             nth,
             search,
+            stored: None,
             program: OnceLock::new(),
             engine: OnceLock::new(),
         });
@@ -505,7 +522,7 @@ impl PatternTable {
     pub fn compile_all(&self) {
         for lang in Lang::ALL {
             for branch in &self.lang_index(lang).branches {
-                branch.engine(branch.hir(&self.patterns));
+                branch.engine(&self.patterns);
             }
         }
         for pattern in &self.patterns {
@@ -623,7 +640,7 @@ impl PatternTable {
             let branch = &index.branches[b];
             cursors.push(Cursor {
                 branch,
-                hir: branch.hir(&self.patterns),
+                patterns: &self.patterns,
                 longest: index.heads[b].longest,
                 candidates: same_branch,
                 tried: 0,
@@ -894,7 +911,7 @@ impl Stamps {
 /// One branch searched through a sentence, remembering its next match.
 struct Cursor<'a> {
     branch: &'a Branch,
-    hir: &'a Hir,
+    patterns: &'a [Pattern],
     /// The branch's longest match, as in [`Head`].
     longest: u32,
     /// This branch's candidates in the sentence; those before `tried` were tried.
@@ -926,12 +943,15 @@ impl Cursor<'_> {
                 let end = text
                     .len()
                     .min(candidate.start.saturating_add(self.longest as usize));
-                if let Some(end) = self.branch.anchored(self.hir, text, candidate.start, end) {
+                if let Some(end) = self
+                    .branch
+                    .anchored(self.patterns, text, candidate.start, end)
+                {
                     break Some((candidate.start, end));
                 }
             }
         } else {
-            self.branch.unanchored(self.hir, text, at)
+            self.branch.unanchored(self.patterns, text, at)
         };
         self.next = Some(found);
         found

@@ -19,7 +19,8 @@ struct Image<'a> {
     /// The patterns the index was built from: their ids and sources, in order.
     #[serde(borrow)]
     patterns: Vec<(u32, &'a str)>,
-    branches: Vec<BranchImage>,
+    #[serde(borrow)]
+    branches: Vec<BranchImage<'a>>,
     heads: Vec<Head>,
     /// The serialised automaton; empty when there is none.
     #[serde(with = "serde_bytes")]
@@ -32,9 +33,12 @@ struct Image<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct BranchImage {
+struct BranchImage<'a> {
     nth: u32,
     search: Search,
+    /// Its serialised program; `None` when the backtracker does not support the branch.
+    #[serde(borrow, with = "serde_bytes")]
+    program: Option<&'a [u8]>,
 }
 
 fn stored(lang: Lang) -> &'static [u8] {
@@ -49,7 +53,7 @@ pub(super) fn builtin(table: &PatternTable, lang: Lang) -> Option<LangIndex> {
     decode(table, lang, stored(lang))
 }
 
-fn decode(table: &PatternTable, lang: Lang, bytes: &[u8]) -> Option<LangIndex> {
+fn decode(table: &PatternTable, lang: Lang, bytes: &'static [u8]) -> Option<LangIndex> {
     let image: Image = postcard::from_bytes(bytes).ok()?;
     let built_from = (image.patterns.iter()).map(|&(id, source)| (id as usize, source));
     let consistent = image.branches.len() == image.heads.len()
@@ -69,7 +73,11 @@ fn decode(table: &PatternTable, lang: Lang, bytes: &[u8]) -> Option<LangIndex> {
             pattern: head.pattern as usize,
             nth: branch.nth as usize,
             search: branch.search,
-            program: OnceLock::new(),
+            stored: branch.program,
+            program: match branch.program {
+                Some(_) => OnceLock::new(),
+                None => OnceLock::from(None),
+            },
             engine: OnceLock::new(),
         })
         .collect();
@@ -93,14 +101,21 @@ mod tests {
     fn encode(table: &PatternTable, lang: Lang, index: &LangIndex) -> Vec<u8> {
         let automaton = (index.automaton.as_ref()).map_or_else(Vec::new, |a| a.0.serialize());
         let narrow = |n: usize| u32::try_from(n).expect("fits in u32");
+        let programs: Vec<Option<Vec<u8>>> = (index.branches.iter())
+            .map(|branch| {
+                let program = branch.program(&table.patterns)?;
+                Some(postcard::to_stdvec(program).expect("a program serialises"))
+            })
+            .collect();
         let image = Image {
             patterns: (table.sources(lang))
                 .map(|(id, source)| (narrow(id), source))
                 .collect(),
-            branches: (index.branches.iter())
-                .map(|branch| BranchImage {
+            branches: (index.branches.iter().zip(&programs))
+                .map(|(branch, program)| BranchImage {
                     nth: narrow(branch.nth),
                     search: branch.search,
+                    program: program.as_deref(),
                 })
                 .collect(),
             heads: index.heads.clone(),
