@@ -5,6 +5,7 @@
 //! renders reports and maps them to exit codes.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+mod automaton;
 pub mod baseline;
 pub mod config;
 pub mod debug;

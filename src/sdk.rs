@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
+use crate::automaton::Automaton;
 use crate::document::{BlockKind, Document, Lang, TableOrigin};
 use crate::rules::patterns::fold_ascii_case;
 use crate::rules::taxonomy::Taxonomy;
@@ -443,23 +443,22 @@ const FIELD_KEY: &str = r"(?i)(?:第三方)?(?:SDK|插件|机构)?(?:名称|提�
 /// The literals every field key ends with, or `None` when they cannot be listed. A key counts
 /// only before a colon: a block where no colon follows one of these is not searched. (The
 /// key pattern's word boundaries are ASCII ones, which its lazy DFA can run on Chinese text.)
-fn field_key_ends() -> Option<&'static AhoCorasick> {
-    static ENDS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+fn field_key_ends() -> Option<&'static Automaton> {
+    static ENDS: OnceLock<Option<Automaton>> = OnceLock::new();
     ENDS.get_or_init(|| {
         let hir = regex_syntax::parse(FIELD_KEY).expect("built-in pattern");
-        let ends = Extractor::new()
+        let mut ends = Extractor::new()
             .kind(ExtractKind::Suffix)
             .limit_total(KEY_ENDS_LIMIT)
             .extract(&fold_ascii_case(&hir));
+        // The last two Chinese characters end fewer distinct keys than whole words do: an
+        // automaton of a few dozen literals builds at once.
+        ends.keep_last_bytes(KEY_END_LEN);
         let literals = ends.literals()?;
         if literals.iter().any(|l| l.as_bytes().is_empty()) {
             return None;
         }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(literals.iter().map(|l| l.as_bytes()))
-            .expect("SDK key ends");
-        Some(automaton)
+        Automaton::new(literals.iter().map(|l| l.as_bytes()))
     })
     .as_ref()
 }
@@ -467,14 +466,17 @@ fn field_key_ends() -> Option<&'static AhoCorasick> {
 /// Room for every combination of the key pattern's words (a few hundred).
 const KEY_ENDS_LIMIT: usize = 1000;
 
+/// Key ends are cut to this many bytes.
+const KEY_END_LEN: usize = 6;
+
 /// Whether a field key may end right before a colon in `text` (no key is missed).
 fn may_have_fields(text: &str) -> bool {
     if !text.contains(':') {
         return false;
     }
     field_key_ends().is_none_or(|ends| {
-        ends.find_overlapping_iter(text)
-            .any(|end| text.as_bytes()[end.end()..].starts_with(b":"))
+        (ends.find_overlapping(text.as_bytes()))
+            .any(|end| text.as_bytes()[end.end..].starts_with(b":"))
     })
 }
 

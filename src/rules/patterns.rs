@@ -23,7 +23,6 @@ use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::OnceLock;
 
-use daachorse::{DoubleArrayAhoCorasick, DoubleArrayAhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
 use regex_automata::nfa::thompson::backtrack::{self, BoundedBacktracker};
 use regex_automata::nfa::thompson::pikevm::{self, PikeVM};
@@ -39,6 +38,7 @@ use serde::{Deserialize, Serialize};
 mod image;
 
 use super::backtrack::{Program, Scratch as ProgramScratch};
+use crate::automaton::Automaton;
 use crate::document::{Document, Lang};
 
 pub type PatternId = usize;
@@ -312,17 +312,6 @@ struct LangIndex {
     always: Vec<usize>,
 }
 
-/// The literal automaton; a value is the literal's number.
-struct Automaton(DoubleArrayAhoCorasick<u32>);
-
-impl std::fmt::Debug for Automaton {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Automaton")
-            .field("states", &self.0.num_states())
-            .finish_non_exhaustive()
-    }
-}
-
 /// What the literal pass reads of a branch, kept small.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Head {
@@ -459,14 +448,7 @@ impl IndexBuilder {
         self.index.placed_sets_of = Lists::new(&placed_sets_of);
         self.index.owners = Lists::new(&self.owners);
         self.index.required = Lists::new(&self.required);
-        self.index.automaton = (!self.literals.is_empty()).then(|| {
-            Automaton(
-                DoubleArrayAhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    .build_with_values(self.literals.iter().zip(0u32..))
-                    .expect("literal automaton builds"),
-            )
-        });
+        self.index.automaton = Automaton::new(&self.literals);
         self.index
     }
 }
@@ -712,14 +694,12 @@ impl Scratch {
         sentences: &[Range<usize>],
     ) {
         self.hits.clear();
-        if let Some(Automaton(automaton)) = &index.automaton {
+        if let Some(automaton) = &index.automaton {
             // Occurrences come in order of their ends, so their starts move back at most a
             // literal's length: the sentence is followed instead of searched for.
             let mut sentence = 0;
-            // The literals are lowercase: ASCII case is ignored by lowercasing the text.
-            let lowercase = text.bytes().map(|b| b.to_ascii_lowercase());
-            for hit in automaton.find_overlapping_iter_from_iter(lowercase) {
-                let at = hit.start();
+            for hit in automaton.find_overlapping(text.as_bytes()) {
+                let at = hit.start;
                 // The first sentence ending after `at`, as a binary search would find it.
                 while sentence > 0 && sentences[sentence - 1].end > at {
                     sentence -= 1;
@@ -728,7 +708,7 @@ impl Scratch {
                     sentence += 1;
                 }
                 if sentences.get(sentence).is_some_and(|s| s.start <= at) {
-                    self.hits.push((sentence, at, hit.value() as usize));
+                    self.hits.push((sentence, at, hit.literal as usize));
                 }
             }
         }

@@ -8,12 +8,12 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Deserialize;
 
 use super::patterns::necessary_literals;
 use super::spec::Localized;
+use crate::automaton::Automaton;
 use crate::document::Lang;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -148,7 +148,7 @@ pub struct Taxonomy {
 /// occur in a text cannot be named there, and its pattern is neither compiled nor run.
 #[derive(Debug, Default)]
 struct VendorFilter {
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Automaton>,
     /// For each literal, the vendors whose names contain it.
     vendors_of: Vec<Vec<usize>>,
     /// Vendors whose names have no usable literals: always possible.
@@ -169,12 +169,7 @@ impl VendorFilter {
                 None => unfiltered.push(v),
             }
         }
-        let automaton = (!literals.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(literals.keys())
-                .expect("vendor literals build an automaton")
-        });
+        let automaton = Automaton::new(literals.keys());
         VendorFilter {
             automaton,
             vendors_of: literals.into_values().collect(),
@@ -266,8 +261,8 @@ impl Taxonomy {
         }
         if let Some(automaton) = &filter.automaton {
             for text in texts {
-                for hit in automaton.find_overlapping_iter(text) {
-                    for &v in &filter.vendors_of[hit.pattern().as_usize()] {
+                for hit in automaton.find_overlapping(text.as_bytes()) {
+                    for &v in &filter.vendors_of[hit.literal as usize] {
                         possible[v] = true;
                     }
                 }

@@ -8,10 +8,7 @@
 //! built-in rule or the literal analysis, store the new one with
 //! `PRIVLINT_UPDATE_INDEX=1 cargo test --lib builtin_index`.
 
-use super::{
-    Automaton, Branch, DoubleArrayAhoCorasick, Head, Lang, LangIndex, Lists, OnceLock,
-    PatternTable, Search,
-};
+use super::{Automaton, Branch, Head, Lang, LangIndex, Lists, OnceLock, PatternTable, Search};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
@@ -64,9 +61,7 @@ fn decode(table: &PatternTable, lang: Lang, bytes: &'static [u8]) -> Option<Lang
     }
     let automaton = match image.automaton {
         [] => None,
-        bytes => Some(Automaton(
-            DoubleArrayAhoCorasick::deserialize(bytes).ok()?.0,
-        )),
+        bytes => Some(Automaton::deserialize(bytes)?),
     };
     let branches = (image.branches.iter().zip(&image.heads))
         .map(|(branch, head)| Branch {
@@ -99,7 +94,7 @@ mod tests {
     use crate::rules::patterns::Compile;
 
     fn encode(table: &PatternTable, lang: Lang, index: &LangIndex) -> Vec<u8> {
-        let automaton = (index.automaton.as_ref()).map_or_else(Vec::new, |a| a.0.serialize());
+        let automaton = (index.automaton.as_ref()).map_or_else(Vec::new, Automaton::serialize);
         let narrow = |n: usize| u32::try_from(n).expect("fits in u32");
         let programs: Vec<Option<Vec<u8>>> = (index.branches.iter())
             .map(|branch| {
