@@ -136,6 +136,7 @@ impl Ctx<'_> {
         let Some(cues) = &lexicon.negation_cues[self.lang.index()] else {
             return false;
         };
+        let cues = cues.get();
         let block = &self.doc.blocks[m.block];
         let sentence = &block.sentences[m.sentence];
         let before = &block.text[sentence.start..m.start];
@@ -151,7 +152,7 @@ impl Ctx<'_> {
         let window = &clause[window_start..];
         let ignored: Vec<Range<usize>> = lexicon.negation_ignore[self.lang.index()]
             .as_ref()
-            .map(|re| re.find_iter(window).map(|f| f.range()).collect())
+            .map(|re| re.get().find_iter(window).map(|f| f.range()).collect())
             .unwrap_or_default();
         cues.find_iter(window).any(|cue| {
             !ignored
@@ -531,7 +532,7 @@ impl Ctx<'_> {
         let mut linked = Vec::new();
         let continues = lexicon.continuation[self.lang.index()]
             .as_ref()
-            .is_some_and(|re| re.is_match(current));
+            .is_some_and(|re| re.get().is_match(current));
         if s > 0 {
             if continues || sentence(b, s - 1).trim_end().ends_with(':') {
                 linked.push((b, s - 1));
@@ -557,7 +558,7 @@ impl Ctx<'_> {
         if s + 1 < block.sentences.len()
             && lexicon.backref[self.lang.index()]
                 .as_ref()
-                .is_some_and(|re| re.is_match(sentence(b, s + 1)))
+                .is_some_and(|re| re.get().is_match(sentence(b, s + 1)))
         {
             linked.push((b, s + 1));
         }

@@ -16,7 +16,7 @@ use super::taxonomy::{
     CategoriesFile, PermissionsFile, Taxonomy, VendorsFile, bad_category_aliases,
     unknown_permission_data,
 };
-use super::{Check, Group, Lexicon, Origin, Rule, RuleSet};
+use super::{Check, Group, LazyRegex, Lexicon, Origin, Rule, RuleSet};
 use crate::diagnostic::SetupError;
 use crate::document::Lang;
 use crate::source::Span;
@@ -270,16 +270,17 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
         for (name, spec) in &spec.macros {
             macros.insert(name.clone(), &spec.en, &spec.zh);
         }
-        let mut compile = |patterns: &LangPatterns, key: &str| -> [Option<Regex>; 2] {
+        // Built in, like the rules' own patterns: compiled on first use (the test suite
+        // compiles them all).
+        let mut compile = |patterns: &LangPatterns, key: &str| -> [Option<LazyRegex>; 2] {
             Lang::ALL.map(|lang| {
                 let parts = patterns.get(lang);
                 if parts.is_empty() {
                     return None;
                 }
                 let joined = parts.join("|");
-                let expanded = macros.expand(&joined, lang);
-                match expanded.and_then(|p| Regex::new(&p).map_err(|e| e.to_string())) {
-                    Ok(regex) => Some(regex),
+                match macros.expand(&joined, lang) {
+                    Ok(pattern) => Some(LazyRegex::new(pattern)),
                     Err(message) => {
                         errors.push(error_at(source, &[PathSeg::Key(key)], message, None));
                         None
@@ -907,6 +908,20 @@ mod tests {
         let from_yaml: T = serde_yaml::from_str(yaml).expect("built-in YAML parses");
         let from_json: T = serde_json::from_str(json).expect("transcoded JSON parses");
         (format!("{from_yaml:#?}"), format!("{from_json:#?}"))
+    }
+
+    #[test]
+    fn builtin_lexicon_patterns_compile() {
+        let set = load(&[]).expect("built-in rules load");
+        let lexicon = &set.lexicon;
+        let all = [
+            &lexicon.negation_cues,
+            &lexicon.negation_ignore,
+            &lexicon.continuation,
+            &lexicon.backref,
+        ];
+        let compiled = all.iter().flat_map(|regexes| regexes.iter().flatten());
+        assert_eq!(compiled.map(LazyRegex::get).count(), 8);
     }
 
     #[test]

@@ -119,14 +119,35 @@ impl Rule {
     }
 }
 
-/// Shared vocabulary compiled from `rules/lexicon.yaml`.
+/// Shared vocabulary from the built-in `rules/lexicon.yaml`, per language.
 #[derive(Debug, Default)]
 pub struct Lexicon {
-    pub negation_cues: [Option<Regex>; 2],
-    pub negation_ignore: [Option<Regex>; 2],
+    pub negation_cues: [Option<LazyRegex>; 2],
+    pub negation_ignore: [Option<LazyRegex>; 2],
     pub negation_window: [usize; 2],
-    pub continuation: [Option<Regex>; 2],
-    pub backref: [Option<Regex>; 2],
+    pub continuation: [Option<LazyRegex>; 2],
+    pub backref: [Option<LazyRegex>; 2],
+}
+
+/// A built-in regular expression, compiled on first use: a run reading documents of one
+/// language compiles only that language's. The test suite compiles them all.
+#[derive(Debug)]
+pub struct LazyRegex {
+    source: String,
+    regex: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn new(source: String) -> Self {
+        LazyRegex {
+            source,
+            regex: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> &Regex {
+        (self.regex).get_or_init(|| Regex::new(&self.source).expect("built-in pattern compiles"))
+    }
 }
 
 /// The loaded rules with every pattern compiled once.

@@ -1152,8 +1152,13 @@ fn required_literals(hir: &Hir) -> Option<Required> {
 }
 
 /// Literals (ASCII-lowercased) of which every match of `pattern` contains one, or `None`
-/// when some match need not contain any of a usable set.
+/// when some match need not contain any of a usable set. Those of the built-in vendors'
+/// names are stored with the built-in index.
 pub(crate) fn necessary_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    image::stored_necessary_literals(pattern).unwrap_or_else(|| analyse_necessary_literals(pattern))
+}
+
+fn analyse_necessary_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = parse(pattern).ok()?;
     if matches_empty(&hir) {
         return None;

@@ -129,8 +129,13 @@ impl Vendor {
     /// The names the vendor and its SDKs go by, in any language.
     pub fn names(&self) -> Option<&Regex> {
         self.names
-            .get_or_init(|| Regex::new(&self.names_source.join("|")).ok())
+            .get_or_init(|| Regex::new(&self.names_pattern()).ok())
             .as_ref()
+    }
+
+    /// The source of [`Vendor::names`].
+    pub(crate) fn names_pattern(&self) -> String {
+        self.names_source.join("|")
     }
 }
 
@@ -160,7 +165,7 @@ impl VendorFilter {
         let mut literals: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut unfiltered = Vec::new();
         for (v, vendor) in vendors.iter().enumerate() {
-            match necessary_literals(&vendor.names_source.join("|")) {
+            match necessary_literals(&vendor.names_pattern()) {
                 Some(set) => {
                     for literal in set {
                         literals.entry(literal).or_default().push(v);

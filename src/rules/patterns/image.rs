@@ -10,6 +10,7 @@
 
 use super::{Automaton, Branch, Head, Lang, LangIndex, Lists, OnceLock, PatternTable, Search};
 use serde::{Deserialize, Serialize};
+use serde_bytes::Bytes;
 
 #[derive(Serialize, Deserialize)]
 struct Image<'a> {
@@ -36,6 +37,28 @@ struct BranchImage<'a> {
     /// Its serialised program; `None` when the backtracker does not support the branch.
     #[serde(borrow, with = "serde_bytes")]
     program: Option<&'a [u8]>,
+}
+
+/// The necessary literals of the built-in vendors' name patterns, sorted by pattern.
+#[derive(Serialize, Deserialize)]
+struct NecessaryImage<'a> {
+    #[serde(borrow)]
+    patterns: Vec<(&'a str, Option<Vec<&'a Bytes>>)>,
+}
+
+const STORED_NECESSARY: &[u8] = include_bytes!("index/vendors.bin");
+
+/// `pattern`'s necessary literals when they are stored (see [`super::necessary_literals`]).
+pub(super) fn stored_necessary_literals(pattern: &str) -> Option<Option<Vec<Vec<u8>>>> {
+    static STORED: OnceLock<Vec<(&str, Option<Vec<&Bytes>>)>> = OnceLock::new();
+    let stored = STORED.get_or_init(|| {
+        (postcard::from_bytes::<NecessaryImage>(STORED_NECESSARY))
+            .map(|image| image.patterns)
+            .unwrap_or_default()
+    });
+    let i = (stored.binary_search_by_key(&pattern, |&(source, _)| source)).ok()?;
+    let literals = stored[i].1.as_ref();
+    Some(literals.map(|set| set.iter().map(|literal| literal.to_vec()).collect()))
 }
 
 fn stored(lang: Lang) -> &'static [u8] {
@@ -124,19 +147,49 @@ mod tests {
         postcard::to_stdvec(&image).expect("an index serialises")
     }
 
+    fn encode_necessary(set: &crate::rules::RuleSet) -> Vec<u8> {
+        let mut sources: Vec<String> = (set.taxonomy.vendors.iter())
+            .map(|vendor| vendor.names_pattern())
+            .collect();
+        sources.sort();
+        sources.dedup();
+        let literals: Vec<Option<Vec<Vec<u8>>>> = (sources.iter())
+            .map(|source| super::super::analyse_necessary_literals(source))
+            .collect();
+        let image = NecessaryImage {
+            patterns: (sources.iter().zip(&literals))
+                .map(|(source, set)| {
+                    let set = set
+                        .as_ref()
+                        .map(|set| set.iter().map(|l| Bytes::new(l)).collect());
+                    (source.as_str(), set)
+                })
+                .collect(),
+        };
+        postcard::to_stdvec(&image).expect("literals serialise")
+    }
+
     #[test]
     fn builtin_index_is_current() {
         let set = crate::rules::load(&[]).expect("built-in rules load");
         let mut stale = Vec::new();
-        for lang in Lang::ALL {
-            let fresh = encode(&set.patterns, lang, &set.patterns.build_index(lang));
-            if fresh == stored(lang) {
+        let fresh = Lang::ALL.map(|lang| {
+            (
+                lang.code(),
+                encode(&set.patterns, lang, &set.patterns.build_index(lang)),
+            )
+        });
+        let fresh = fresh
+            .into_iter()
+            .chain([("vendors", encode_necessary(&set))]);
+        let stored = [stored(Lang::En), stored(Lang::Zh), STORED_NECESSARY];
+        for ((name, fresh), stored) in fresh.zip(stored) {
+            if fresh == stored {
                 continue;
             }
             let path = format!(
-                "{}/src/rules/patterns/index/{}.bin",
+                "{}/src/rules/patterns/index/{name}.bin",
                 env!("CARGO_MANIFEST_DIR"),
-                lang.code()
             );
             if std::env::var_os("PRIVLINT_UPDATE_INDEX").is_some() {
                 std::fs::write(&path, fresh).expect("store the index");
