@@ -43,14 +43,16 @@ struct BranchImage<'a> {
 #[derive(Serialize, Deserialize)]
 struct NecessaryImage<'a> {
     #[serde(borrow)]
-    patterns: Vec<(&'a str, Option<Vec<&'a Bytes>>)>,
+    patterns: Vec<(&'a str, Literals<'a>)>,
 }
+
+type Literals<'a> = Option<Vec<&'a Bytes>>;
 
 const STORED_NECESSARY: &[u8] = include_bytes!("index/vendors.bin");
 
 /// `pattern`'s necessary literals when they are stored (see [`super::necessary_literals`]).
 pub(super) fn stored_necessary_literals(pattern: &str) -> Option<Option<Vec<Vec<u8>>>> {
-    static STORED: OnceLock<Vec<(&str, Option<Vec<&Bytes>>)>> = OnceLock::new();
+    static STORED: OnceLock<Vec<(&str, Literals)>> = OnceLock::new();
     let stored = STORED.get_or_init(|| {
         (postcard::from_bytes::<NecessaryImage>(STORED_NECESSARY))
             .map(|image| image.patterns)
