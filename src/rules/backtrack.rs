@@ -221,6 +221,15 @@ impl Dispatch {
     }
 }
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// Runs `f` with this thread's search buffers.
+pub fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with_borrow_mut(f)
+}
+
 /// Buffers reused from search to search (one per thread).
 #[derive(Debug, Default)]
 pub struct Scratch {

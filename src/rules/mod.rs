@@ -6,6 +6,7 @@ mod backtrack;
 pub mod builtin;
 pub mod eval;
 mod load;
+pub(crate) mod matcher;
 mod numbers;
 pub mod patterns;
 pub mod spec;

@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 mod image;
 
-use super::backtrack::{Program, Scratch as ProgramScratch};
+use super::backtrack::{Program, with_scratch};
 use crate::automaton::Automaton;
 use crate::document::{Document, Lang};
 
@@ -116,10 +116,6 @@ struct Branch {
     engine: OnceLock<Engine>,
 }
 
-thread_local! {
-    static SCRATCH: RefCell<ProgramScratch> = RefCell::default();
-}
-
 impl Branch {
     fn hir<'t>(&self, patterns: &'t [Pattern]) -> &'t Hir {
         &patterns[self.pattern].branches()[self.nth]
@@ -145,8 +141,7 @@ impl Branch {
         end: usize,
     ) -> Option<usize> {
         if let Some(program) = self.program(patterns)
-            && let Some(found) =
-                SCRATCH.with_borrow_mut(|scratch| program.anchored(scratch, text, start))
+            && let Some(found) = with_scratch(|scratch| program.anchored(scratch, text, start))
         {
             return found;
         }
@@ -159,7 +154,7 @@ impl Branch {
     /// The branch's leftmost match at or after `at`.
     fn unanchored(&self, patterns: &[Pattern], text: &str, at: usize) -> Option<(usize, usize)> {
         if let Some(program) = self.program(patterns)
-            && let Some(found) = SCRATCH.with_borrow_mut(|scratch| program.find(scratch, text, at))
+            && let Some(found) = with_scratch(|scratch| program.find(scratch, text, at))
         {
             return found;
         }
