@@ -13,7 +13,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::automaton::Automaton;
 use crate::document::{BlockKind, Document, Lang, TableOrigin};
-use crate::rules::matcher::Matcher;
+use crate::rules::matcher::{Matcher, matcher};
 use crate::rules::patterns::fold_ascii_case;
 use crate::rules::taxonomy::Taxonomy;
 
@@ -91,22 +91,17 @@ enum Role {
     Other,
 }
 
-/// A built-in pattern, compiled once per process.
-pub(crate) fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("built-in pattern"))
-}
-
 /// The role of a column from its header, or of a record from its key.
 fn role(label: &str) -> Role {
-    static LINK: OnceLock<Regex> = OnceLock::new();
-    static PURPOSE: OnceLock<Regex> = OnceLock::new();
-    static SCOPE: OnceLock<Regex> = OnceLock::new();
-    static PERMISSION: OnceLock<Regex> = OnceLock::new();
-    static OTHER: OnceLock<Regex> = OnceLock::new();
-    static VENDOR: OnceLock<Regex> = OnceLock::new();
-    static NAME: OnceLock<Regex> = OnceLock::new();
+    static LINK: OnceLock<Matcher> = OnceLock::new();
+    static PURPOSE: OnceLock<Matcher> = OnceLock::new();
+    static SCOPE: OnceLock<Matcher> = OnceLock::new();
+    static PERMISSION: OnceLock<Matcher> = OnceLock::new();
+    static OTHER: OnceLock<Matcher> = OnceLock::new();
+    static VENDOR: OnceLock<Matcher> = OnceLock::new();
+    static NAME: OnceLock<Matcher> = OnceLock::new();
     let label = label.trim();
-    let checks: [(&OnceLock<Regex>, &str, Role); 7] = [
+    let checks: [(&'static OnceLock<Matcher>, &'static str, Role); 7] = [
         (
             &LINK,
             r"(?i)链接|网址|官网|隐私(?:权)?政策|隐私(?:协议|声明|说明)|保护(?:规则|政策|指引)|privacy|policy|link|url|website",
@@ -137,20 +132,20 @@ fn role(label: &str) -> Role {
     ];
     checks
         .into_iter()
-        .find(|(cell, pattern, _)| regex(cell, pattern).is_match(label))
+        .find(|(cell, pattern, _)| matcher(cell, pattern).is_match(label))
         .map_or(Role::Other, |(_, _, role)| role)
 }
 
 /// Words that make a header, key or heading about SDKs.
 fn says_sdk(text: &str) -> bool {
-    static SDK: OnceLock<Regex> = OnceLock::new();
-    regex(&SDK, r"(?i)SDK|插件|plug-?in|软件开发工具包").is_match(text)
+    static SDK: OnceLock<Matcher> = OnceLock::new();
+    matcher(&SDK, r"(?i)SDK|插件|plug-?in|软件开发工具包").is_match(text)
 }
 
 /// Words of headings and lead-ins that introduce a list of SDKs or embedded services.
 fn sdk_heading(text: &str) -> bool {
-    static CONTEXT: OnceLock<Regex> = OnceLock::new();
-    regex(
+    static CONTEXT: OnceLock<Matcher> = OnceLock::new();
+    matcher(
         &CONTEXT,
         r"(?i)SDK|插件|软件开发工具包|第三方(?:服务|代码|合作)|接入的第三方|third[- ]party (?:sdks?|services|partners|providers|code)|service providers|sub-?processors",
     )
@@ -196,8 +191,8 @@ pub fn list_region(doc: &Document, entries: &[SdkEntry]) -> HashSet<usize> {
 
 /// A legal-entity name: "有限公司", "Inc.", "GmbH".
 pub fn names_entity(text: &str) -> bool {
-    static ENTITY: OnceLock<Regex> = OnceLock::new();
-    regex(
+    static ENTITY: OnceLock<Matcher> = OnceLock::new();
+    matcher(
         &ENTITY,
         r"有限(?:责任)?公司|股份(?:有限)?公司|集团|研究院|研究所|中心|(?i:\b(?:inc|ltd|llc|l\.l\.c|gmbh|limited|corporation|corp|co|plc|s\.a|b\.v|pte|ag|ab|sarl|s\.r\.l|k\.k)\b)",
     )
@@ -216,13 +211,12 @@ fn entity_name(text: &str) -> Option<Range<usize>> {
 
 /// Where a web address stands in `text`.
 fn url_in(text: &str) -> Option<Range<usize>> {
-    static URL: OnceLock<Regex> = OnceLock::new();
-    regex(
+    static URL: OnceLock<Matcher> = OnceLock::new();
+    matcher(
         &URL,
         r"(?i)https?://[^\s<>()\x22']+|www\.[a-z0-9-]+\.[a-z][^\s<>()\x22']*",
     )
     .find(text)
-    .map(|m| m.range())
 }
 
 /// Whether `text` contains a web address.
@@ -482,16 +476,15 @@ fn may_have_fields(text: &str) -> bool {
 
 /// The `key:value` fields of a block, in order.
 fn inline_fields(doc: &Document, block: usize) -> Vec<InlineField> {
-    static KEY: OnceLock<Regex> = OnceLock::new();
-    let key = regex(&KEY, FIELD_KEY);
+    static KEY: OnceLock<Matcher> = OnceLock::new();
+    let key = matcher(&KEY, FIELD_KEY);
     let text = &doc.blocks[block].text;
     if !may_have_fields(text) {
         return Vec::new();
     }
     let keys: Vec<Range<usize>> = key
         .find_iter(text)
-        .filter(|m| text[m.end()..].starts_with(':'))
-        .map(|m| m.range())
+        .filter(|m| text[m.end..].starts_with(':'))
         .collect();
     let mut fields = Vec::new();
     for (i, range) in keys.iter().enumerate() {
@@ -550,13 +543,13 @@ fn name_line(doc: &Document, block: usize) -> Option<Field> {
 
 /// A name, not a sentence or a lead-in ("您可通过以下链接访问…", "使用的第三方SDK").
 fn is_name(text: &str) -> bool {
-    static SENTENCE: OnceLock<Regex> = OnceLock::new();
-    static GENERIC: OnceLock<Regex> = OnceLock::new();
-    let sentence = regex(
+    static SENTENCE: OnceLock<Matcher> = OnceLock::new();
+    static GENERIC: OnceLock<Matcher> = OnceLock::new();
+    let sentence = matcher(
         &SENTENCE,
         r#"^[、,;:."'(]|^(?:尊敬|亲爱)的|[。;]|您|我们|以下|如下|可以|通过|具体|包括|https?:|等?(?:数据|信息)$|(?i:\b(?:we|you|following|below|includ)\w*\b)"#,
     );
-    let generic = regex(
+    let generic = matcher(
         &GENERIC,
         r"^(?:(?:我们)?(?:使用|接入|集成|嵌入)?的?|主要)?(?:第三方)?(?:SDK|插件|服务商|服务|软件开发工具包|合作方|[与和及、])+(?:列表|清单|目录|说明|名称|信息)?$",
     );
@@ -566,13 +559,13 @@ fn is_name(text: &str) -> bool {
 
 /// Where the text after a list number ("1.", "(2)", "三、") starts.
 fn numbering_end(text: &str) -> usize {
-    static NUMBER: OnceLock<Regex> = OnceLock::new();
-    regex(
+    static NUMBER: OnceLock<Matcher> = OnceLock::new();
+    matcher(
         &NUMBER,
         r"^\s*(?:[(\[]?(?:\d{1,3}|[一二三四五六七八九十]{1,3}|[a-zA-Z])[)\].、]|\d{1,3}\.\d{1,3}\.?|[•·\-*Ø§►▪■◆●○√✓»])\s*",
     )
     .find(text)
-    .map_or(0, |m| m.end())
+    .map_or(0, |m| m.end)
 }
 
 /// `SDK名称:… 使用目的:… 收集信息:…` on one line.
@@ -627,19 +620,19 @@ fn line_entry(doc: &Document, block: usize) -> Option<SdkEntry> {
 /// "1. 极光推送SDK: 用于消息推送, 收集设备标识符…" under an SDK heading, or any item whose
 /// name ends in "SDK".
 fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEntry> {
-    static NAME: OnceLock<Regex> = OnceLock::new();
-    static PROSE: OnceLock<Regex> = OnceLock::new();
-    static PURPOSE: OnceLock<Regex> = OnceLock::new();
-    static COLLECTS: OnceLock<Regex> = OnceLock::new();
+    static NAME: OnceLock<Matcher> = OnceLock::new();
+    static PROSE: OnceLock<Matcher> = OnceLock::new();
+    static PURPOSE: OnceLock<Matcher> = OnceLock::new();
+    static COLLECTS: OnceLock<Matcher> = OnceLock::new();
     let text = &doc.blocks[block].text;
     let start = numbering_end(text);
     let rest = &text[start..];
-    let name_end = regex(
+    let name_end = matcher(
         &NAME,
         r"^[^:;,。(]{1,40}?(?:SDK|sdk|插件|Kit|Sdk)\)?(?:\s*\([^)]{0,40}\))?",
     )
     .find(rest)
-    .map(|m| m.end())
+    .map(|m| m.end)
     .or_else(|| {
         // A known vendor's product named before a colon.
         let colon = rest.find(':')?;
@@ -655,7 +648,7 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     })?;
     let name = &rest[..name_end];
     // Prose that happens to start with an SDK's name is not a list entry.
-    let prose = regex(
+    let prose = matcher(
         &PROSE,
         r"^(?:我们|您|本|为|如|若|在|当|通过|由于|对于|关于|以上|上述|部分|这些|该|其|(?i:we|our|you|the|this|these|if|when|to|for|as)\b)",
     );
@@ -673,14 +666,14 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     }
     let body_start = start + name_end;
     let body = &text[body_start..];
-    let purpose = regex(
+    let purpose = matcher(
         &PURPOSE,
         r"(?i)(?:用于|用以|为了|以便|使用目的|目的|作用|功能)[^;。]{1,60}|\b(?:used (?:to|for)|to (?:provide|enable|help|support|analy[sz]e|send|deliver|process))\b[^;.]{1,80}",
     )
     .find(body)
     .map(|m| Field {
         block,
-        range: body_start + m.start()..body_start + m.end(),
+        range: body_start + m.start..body_start + m.end,
     });
     let lang = doc.lang;
     let mut terms: Vec<Range<usize>> = taxonomy
@@ -690,13 +683,13 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
         .flat_map(|re| re.find_iter(body).map(|m| m.range()).collect::<Vec<_>>())
         .filter(|r| !r.is_empty())
         .collect();
-    if let Some(m) = regex(
+    if let Some(m) = matcher(
         &COLLECTS,
         r"(?i)(?:收集|获取|采集|读取)[^;。]{0,30}(?:信息|数据|标识|权限)|(?:访问|调用|使用|申请)[^;。]{0,20}权限|\bcollects?\b[^;.]{1,60}",
     )
     .find(body)
     {
-        terms.push(m.range());
+        terms.push(m);
     }
     // "手机/电话权限、定位权限": the permissions stand for the data they open.
     for permission in &taxonomy.permissions {

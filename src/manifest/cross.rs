@@ -17,7 +17,7 @@ use super::{
 use crate::diagnostic::{Finding, Label, Severity};
 use crate::document::{Document, Lang, normalize};
 use crate::rules::taxonomy::Taxonomy;
-use crate::sdk::{SdkEntry, regex};
+use crate::sdk::SdkEntry;
 use crate::source::Span;
 use crate::yaml::PathSeg;
 
@@ -137,6 +137,11 @@ fn policy_anchor(policy: &Policy<'_>, heading: &Regex, message: String) -> Label
         span,
         message: Some(message),
     }
+}
+
+/// A built-in pattern, compiled once per process.
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("built-in pattern"))
 }
 
 fn collection_heading() -> &'static Regex {

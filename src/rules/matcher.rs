@@ -1,10 +1,12 @@
 //! A built-in regular expression run by the character backtracker, with the regex crate
 //! behind it.
 //!
-//! The regex crate compiles a bounded window of a large Unicode class as one copy of the
-//! class per repetition: `[\w&.,' -]{1,40}?` takes it 12 ms, more than all the other built-in
-//! patterns a cold start compiles. The backtracker compiles such a window as one instruction;
-//! the regex crate is compiled only when the backtracker refuses the pattern or a search.
+//! The regex crate builds a pattern's automata in both directions and a prefilter, which for
+//! the small patterns of the SDK and structure recognisers costs a millisecond or so each,
+//! most of a cold start together; and it compiles a bounded window of a large Unicode class
+//! as one copy of the class per repetition: `[\w&.,' -]{1,40}?` alone takes it 12 ms. The
+//! backtracker compiles in a fraction of that (a window is one instruction); the regex crate
+//! is compiled only when the backtracker refuses the pattern or a search.
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -15,16 +17,17 @@ use super::backtrack::{Program, with_scratch};
 
 pub(crate) struct Matcher {
     source: &'static str,
+    /// `None` also for patterns that can match the empty string, left to the regex crate.
     program: Option<Program>,
     regex: OnceLock<Regex>,
 }
 
 impl Matcher {
-    /// `source` must be a valid pattern that cannot match the empty string (tests check the
-    /// built-in ones).
+    /// `source` must be a valid pattern (tests compile the built-in ones).
     pub fn new(source: &'static str) -> Self {
         let program = regex_syntax::parse(source)
             .ok()
+            .filter(|hir| hir.properties().minimum_len().is_some_and(|len| len > 0))
             .and_then(|hir| Program::new(&hir));
         Matcher {
             source,
@@ -37,15 +40,51 @@ impl Matcher {
         (self.regex).get_or_init(|| Regex::new(self.source).expect("built-in pattern compiles"))
     }
 
-    /// The leftmost-first match in `text`, as [`Regex::find`] gives it.
-    pub fn find(&self, text: &str) -> Option<Range<usize>> {
+    /// The leftmost-first match starting at or after `at`, as [`Regex::find_at`] gives it.
+    pub fn find_at(&self, text: &str, at: usize) -> Option<Range<usize>> {
         if let Some(program) = &self.program
-            && let Some(found) = with_scratch(|scratch| program.find(scratch, text, 0))
+            && let Some(found) = with_scratch(|scratch| program.find(scratch, text, at))
         {
-            return found.map(|(start, end)| start..end);
+            let found = found.map(|(start, end)| start..end);
+            // Debug builds (the test suite, fuzzing) check every search against the regex crate.
+            debug_assert_eq!(
+                found,
+                self.regex().find_at(text, at).map(|m| m.range()),
+                "the backtracker and the regex crate differ on {} in {text:?} from {at}",
+                self.source
+            );
+            return found;
         }
-        self.regex().find(text).map(|m| m.range())
+        self.regex().find_at(text, at).map(|m| m.range())
     }
+
+    pub fn find(&self, text: &str) -> Option<Range<usize>> {
+        self.find_at(text, 0)
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.find(text).is_some()
+    }
+
+    /// The successive matches in `text`, as [`Regex::find_iter`] gives them.
+    pub fn find_iter<'t>(&'t self, text: &'t str) -> Box<dyn Iterator<Item = Range<usize>> + 't> {
+        if self.program.is_none() {
+            // Empty matches need the regex crate's rules for where the next search starts.
+            return Box::new(self.regex().find_iter(text).map(|m| m.range()));
+        }
+        let mut at = 0;
+        Box::new(std::iter::from_fn(move || {
+            // No match is empty, so each moves `at` forward.
+            let found = self.find_at(text, at)?;
+            at = found.end;
+            Some(found)
+        }))
+    }
+}
+
+/// A built-in pattern, compiled once per process.
+pub(crate) fn matcher(cell: &'static OnceLock<Matcher>, pattern: &'static str) -> &'static Matcher {
+    cell.get_or_init(|| Matcher::new(pattern))
 }
 
 #[cfg(test)]
@@ -61,13 +100,10 @@ pub(crate) mod tests {
             "the backtracker supports {source}"
         );
         let regex = Regex::new(source).expect("compiles");
-        assert!(
-            !regex.is_match(""),
-            "{source} cannot match the empty string"
-        );
         for text in texts {
-            let expected = regex.find(text).map(|m| m.range());
-            assert_eq!(matcher.find(text), expected, "{source} in {text:?}");
+            let expected: Vec<Range<usize>> = regex.find_iter(text).map(|m| m.range()).collect();
+            let found: Vec<Range<usize>> = matcher.find_iter(text).collect();
+            assert_eq!(found, expected, "{source} in {text:?}");
         }
     }
 
@@ -91,5 +127,9 @@ pub(crate) mod tests {
         let matcher = Matcher::new(r"\b{start-half}ltd");
         assert!(matcher.program.is_none());
         assert_eq!(matcher.find("acme ltd"), Some(5..8));
+        // Empty matches follow the regex crate's rules.
+        let optional = Matcher::new("a?");
+        assert!(optional.program.is_none());
+        assert_eq!(optional.find_iter("ba").collect::<Vec<_>>(), [0..0, 1..2]);
     }
 }
