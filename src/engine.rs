@@ -14,6 +14,7 @@ use crate::diagnostic::{
 };
 use crate::document::{self, Document, Format, Lang};
 use crate::manifest::{self, Manifest};
+use crate::matcher::{Matcher, matcher};
 use crate::pairing::{self, LoadedManifest, Unit, Unpaired};
 use crate::rules::builtin::{self, Builtin};
 use crate::rules::eval::{self, Hit};
@@ -531,11 +532,11 @@ fn check_source<'r>(
 
 /// Whether the document speaks about privacy or personal information at all.
 fn looks_like_policy(doc: &Document) -> bool {
-    static POLICY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let policy = POLICY.get_or_init(|| {
-        regex::Regex::new(r"(?i)隐私|个人信息|个人资料|用户信息|privacy|personal (?:data|information)|personally identifiable")
-            .expect("policy pattern")
-    });
+    static POLICY: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
+    let policy = matcher(
+        &POLICY,
+        r"(?i)隐私|个人信息|个人资料|用户信息|privacy|personal (?:data|information)|personally identifiable",
+    );
     doc.blocks.iter().any(|b| policy.is_match(&b.text))
 }
 

@@ -15,6 +15,7 @@ pub mod document;
 pub mod engine;
 pub mod explain;
 pub mod manifest;
+mod matcher;
 pub mod pairing;
 pub mod render;
 pub mod rules;

@@ -13,7 +13,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::automaton::Automaton;
 use crate::document::{BlockKind, Document, Lang, TableOrigin};
-use crate::rules::matcher::{Matcher, matcher};
+use crate::matcher::{Matcher, matcher};
 use crate::rules::patterns::fold_ascii_case;
 use crate::rules::taxonomy::Taxonomy;
 
@@ -793,7 +793,7 @@ mod tests {
             }
         }
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        crate::rules::matcher::tests::assert_finds_like_the_regex_crate(ENTITY_NAME, &texts);
+        crate::matcher::tests::assert_finds_like_the_regex_crate(ENTITY_NAME, &texts);
     }
 
     fn entries(text: &str, format: Format) -> Vec<(String, [Option<String>; 4], Layout)> {

@@ -4,12 +4,11 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
-
 use super::{
     Block, BlockKind, Document, Format, Lang, RawBlock, RawDocument, RawKind, Section, Table,
     TableOrigin, detect_lang, sentences,
 };
+use crate::matcher::Matcher;
 
 /// How a heading is numbered. Headings of the same style are siblings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,8 +41,8 @@ type MayStart = fn(char) -> bool;
 
 /// The numbering patterns in order of preference, each with a test of the characters it can
 /// start with: most lines start with none of them, and need no pattern run at all.
-fn numbering_patterns() -> &'static [(Regex, Style, MayStart)] {
-    static PATTERNS: OnceLock<Vec<(Regex, Style, MayStart)>> = OnceLock::new();
+fn numbering_patterns() -> &'static [(Matcher, Style, MayStart)] {
+    static PATTERNS: OnceLock<Vec<(Matcher, Style, MayStart)>> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         let n = CN_NUM;
         let ordinal: MayStart = |c| c == '第';
@@ -94,10 +93,7 @@ fn numbering_patterns() -> &'static [(Regex, Style, MayStart)] {
         ];
         table
             .into_iter()
-            .map(|(pattern, style, may_start)| {
-                let regex = Regex::new(&pattern).expect("numbering pattern");
-                (regex, style, may_start)
-            })
+            .map(|(pattern, style, may_start)| (Matcher::new(pattern), style, may_start))
             .collect()
     })
 }
@@ -111,9 +107,9 @@ pub(crate) fn numbering(text: &str) -> Option<(Style, usize)> {
         }
         if let Some(m) = pattern.find(text) {
             // Patterns that peek at the character after the marker must not swallow it.
-            let mut end = m.end();
+            let mut end = m.end;
             if matches!(style, Style::NumDot | Style::Decimal(2)) {
-                let marker = m.as_str();
+                let marker = &text[m];
                 if let Some(last) = marker.chars().last()
                     && last != '.'
                     && !last.is_ascii_digit()
@@ -189,12 +185,11 @@ pub(crate) fn heading_style(text: &str, strong: bool) -> Option<Style> {
 
 /// Table header cells end with a column noun.
 pub(crate) fn is_header_cell(text: &str) -> bool {
-    static HEADER: OnceLock<Regex> = OnceLock::new();
+    static HEADER: OnceLock<Matcher> = OnceLock::new();
     let header = HEADER.get_or_init(|| {
-        Regex::new(
+        Matcher::new(
             r"(?i)(?:名称|来源|目的|用途|范围|类型|种类|提供方|开发者|主体|链接|网址|功能|场景|字段|方式|说明|内容|权限|描述|公司|厂商|name|purpose|purposes|type|types|provider|vendor|developer|data|link|url|scope|description)\s*(?:\([^)]*\))?\s*:?$",
         )
-        .expect("header pattern")
     });
     let text = text.trim();
     // "所属公司:某某有限公司" is a record, and "某某有限公司" a value, not a column name.
@@ -271,12 +266,11 @@ fn detect_flattened_tables(raw: &mut RawDocument) {
 /// The key of a `key:value` line that describes an SDK or a data item ("SDK名称:...",
 /// "使用目的:...", "收集个人信息类型:..."), normalised.
 pub(crate) fn record_key(text: &str) -> Option<&str> {
-    static KEY: OnceLock<Regex> = OnceLock::new();
+    static KEY: OnceLock<Matcher> = OnceLock::new();
     let key = KEY.get_or_init(|| {
-        Regex::new(
+        Matcher::new(
             r"^(?:(?:使用)?(?:第三方)?(?:SDK|插件|服务|合作方|第三方|机构|公司)?(?:名称|全称|类型|提供方|提供者|开发者|所属公司|公司名称|公司全称|主体|运营方)|(?:公司|企业)(?:名称|全称)|(?:使用|收集|处理|共享|合作)?(?:目的|用途)(?:描述|说明)?|业务功能|功能(?:描述|说明)?|使用场景|场景(?:描述)?|(?:收集|采集|获取|共享|处理|使用|涉及)(?:的)?(?:用户|个人)?(?:信息|数据)(?:的)?(?:类型|范围|字段|内容|种类)?(?:/(?:字段|类型|范围))?|(?:个人)?(?:信息|数据)(?:类型|范围|字段|种类|获取)|[^:,;。]{0,8}?(?:(?:官网|官方网站|隐私(?:权)?政策|隐私协议|个人信息保护(?:政策|规则))(?:链接|网址|地址)?|链接|网址)|(?:处理|收集|共享)方式|(?:申请|使用|调用|涉及)?(?:的)?(?:系统)?权限|是否[^:]{1,10}|SDK版本|版本)$",
         )
-        .expect("record key pattern")
     });
     // Bullets left over from exported lists ("*用途:...").
     let text = text.trim().trim_start_matches(['*', '•', '·']).trim_start();
@@ -506,12 +500,11 @@ fn build_sections(blocks: &mut [Block]) -> Vec<Section> {
 
 /// The first early heading that names a policy, else the first heading, else the first block.
 fn pick_title(blocks: &[Block]) -> Option<usize> {
-    static POLICY: OnceLock<Regex> = OnceLock::new();
+    static POLICY: OnceLock<Matcher> = OnceLock::new();
     let policy = POLICY.get_or_init(|| {
-        Regex::new(
+        Matcher::new(
             r"(?i)隐私|个人信息|政策|协议|条款|声明|指引|privacy|policy|notice|terms|statement",
         )
-        .expect("title pattern")
     });
     let early = || blocks.iter().enumerate().take(12);
     early()

@@ -5,13 +5,12 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
-
 use super::eval::{Hit, Outcome};
 use super::taxonomy::Taxonomy;
 use super::{Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{Document, Lang};
+use crate::matcher::{Matcher, matcher};
 use crate::sdk::{Field, SdkEntry, has_url, list_region, names_entity};
 
 /// What a built-in check reads.
@@ -56,12 +55,11 @@ pub fn evaluate(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -
 /// A cell or value that says nothing: "/", "N/A", "详见其隐私政策", "相关信息". ("无" says the
 /// SDK collects nothing, which is a statement.)
 pub fn is_placeholder(text: &str) -> bool {
-    static EMPTY: OnceLock<Regex> = OnceLock::new();
+    static EMPTY: OnceLock<Matcher> = OnceLock::new();
     let empty = EMPTY.get_or_init(|| {
-        Regex::new(
+        Matcher::new(
             r"(?i)^(?:/|-|—|--|n/?a|null|tbd|待定|详见.{0,30}|(?:请)?(?:参见|参考|见).{0,30}(?:政策|链接|说明|官网)|相关(?:的)?(?:个人)?信息(?:等)?|必要(?:的)?(?:个人)?信息(?:等)?|个人信息(?:等)?|see (?:their|its|the) (?:privacy )?policy.{0,20}|various|other information)$",
         )
-        .expect("placeholder pattern")
     });
     let text = text.trim().trim_end_matches(['。', '.', ';']);
     text.chars().all(|c| !c.is_alphanumeric()) || empty.is_match(text)
@@ -258,20 +256,21 @@ fn incomplete(rule: &Rule, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
 /// Vendors named in the text (by their SDK or service) that none of the policy's SDK entries
 /// lists. Mentions of an app the user is sent to ("跳转至高德地图App") are not embedded SDKs.
 fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
-    static JUMP: OnceLock<Regex> = OnceLock::new();
-    static APP_AFTER: OnceLock<Regex> = OnceLock::new();
-    static DENIED: OnceLock<Regex> = OnceLock::new();
-    let jump = JUMP.get_or_init(|| {
-        Regex::new(r"(?:跳转|唤起|调起|打开|前往|下载|安装|关注)(?:至|到)?[^,;。]{0,4}$")
-            .expect("jump pattern")
-    });
-    let app_after = APP_AFTER.get_or_init(|| {
-        Regex::new(r"^(?i:\s*(?:app|客户端|公众号|小程序|官网|账号|帐号))").expect("app pattern")
-    });
-    let denied = DENIED.get_or_init(|| {
-        Regex::new(r"(?:不会|未|没有|不)(?:接入|使用|集成|嵌入|共享|提供)[^,;。]{0,6}$|(?i:\b(?:do|does|will) not (?:use|share|integrate)\b)")
-            .expect("denial pattern")
-    });
+    static JUMP: OnceLock<Matcher> = OnceLock::new();
+    static APP_AFTER: OnceLock<Matcher> = OnceLock::new();
+    static DENIED: OnceLock<Matcher> = OnceLock::new();
+    let jump = matcher(
+        &JUMP,
+        r"(?:跳转|唤起|调起|打开|前往|下载|安装|关注)(?:至|到)?[^,;。]{0,4}$",
+    );
+    let app_after = matcher(
+        &APP_AFTER,
+        r"^(?i:\s*(?:app|客户端|公众号|小程序|官网|账号|帐号))",
+    );
+    let denied = matcher(
+        &DENIED,
+        r"(?:不会|未|没有|不)(?:接入|使用|集成|嵌入|共享|提供)[^,;。]{0,6}$|(?i:\b(?:do|does|will) not (?:use|share|integrate)\b)",
+    );
     // Without a list of its own there is nothing to compare with: a policy that names SDKs
     // only in prose is judged by missing-sdk-list.
     if sdks.is_empty() {

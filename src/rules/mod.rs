@@ -2,24 +2,22 @@
 //! one-pass matcher (`patterns`), evaluation of each check kind (`eval`), and each rule's own
 //! examples (`testing`).
 
-mod backtrack;
+pub(crate) mod backtrack;
 pub mod builtin;
 pub mod eval;
 mod load;
-pub(crate) mod matcher;
 mod numbers;
 pub mod patterns;
 pub mod spec;
 pub mod taxonomy;
 pub mod testing;
 
-use regex::Regex;
-
 pub use load::{LoadErrors, builtin_files, load};
 pub use spec::{CheckKind, DeadlineLimit, Examples, LangLimits, Localized, Scope, Within};
 
 use crate::diagnostic::Severity;
 use crate::document::Lang;
+use crate::matcher::Matcher;
 use patterns::{PatternId, PatternTable};
 
 /// The patterns of one clause of a check, per language (indexed by [`Lang::index`]), and
@@ -135,19 +133,19 @@ pub struct Lexicon {
 #[derive(Debug)]
 pub struct LazyRegex {
     source: String,
-    regex: std::sync::OnceLock<Regex>,
+    matcher: std::sync::OnceLock<Matcher>,
 }
 
 impl LazyRegex {
     fn new(source: String) -> Self {
         LazyRegex {
             source,
-            regex: std::sync::OnceLock::new(),
+            matcher: std::sync::OnceLock::new(),
         }
     }
 
-    pub fn get(&self) -> &Regex {
-        (self.regex).get_or_init(|| Regex::new(&self.source).expect("built-in pattern compiles"))
+    pub(crate) fn get(&self) -> &Matcher {
+        (self.matcher).get_or_init(|| Matcher::new(self.source.as_str()))
     }
 }
 

@@ -13,10 +13,11 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::backtrack::{Program, with_scratch};
+use crate::rules::backtrack::{Program, with_scratch};
 
+#[derive(Debug)]
 pub(crate) struct Matcher {
-    source: &'static str,
+    source: String,
     /// `None` also for patterns that can match the empty string, left to the regex crate.
     program: Option<Program>,
     regex: OnceLock<Regex>,
@@ -24,8 +25,9 @@ pub(crate) struct Matcher {
 
 impl Matcher {
     /// `source` must be a valid pattern (tests compile the built-in ones).
-    pub fn new(source: &'static str) -> Self {
-        let program = regex_syntax::parse(source)
+    pub fn new(source: impl Into<String>) -> Self {
+        let source = source.into();
+        let program = regex_syntax::parse(&source)
             .ok()
             .filter(|hir| hir.properties().minimum_len().is_some_and(|len| len > 0))
             .and_then(|hir| Program::new(&hir));
@@ -37,7 +39,7 @@ impl Matcher {
     }
 
     fn regex(&self) -> &Regex {
-        (self.regex).get_or_init(|| Regex::new(self.source).expect("built-in pattern compiles"))
+        (self.regex).get_or_init(|| Regex::new(&self.source).expect("built-in pattern compiles"))
     }
 
     /// The leftmost-first match starting at or after `at`, as [`Regex::find_at`] gives it.
