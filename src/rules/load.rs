@@ -323,6 +323,7 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
         };
         let mut compiler = Compiler {
             source,
+            builtin: is_builtin(&source.path),
             macros: &macros,
             set: &mut set,
             errors: &mut errors,
@@ -426,6 +427,8 @@ fn error_at(
 
 struct Compiler<'a> {
     source: &'a Origin,
+    /// Whether the source is a built-in file, whose patterns compile on first use.
+    builtin: bool,
     macros: &'a Macros,
     set: &'a mut RuleSet,
     errors: &'a mut Vec<SetupError>,
@@ -592,7 +595,7 @@ impl Compiler<'_> {
                         None,
                     ),
                     // Built-in examples are checked by the test suite, not at every start.
-                    Some(text) if !is_builtin(&self.source.path) => {
+                    Some(text) if !self.builtin => {
                         if let Err(error) = crate::manifest::Manifest::parse(text) {
                             self.fail(
                                 &at,
@@ -874,7 +877,7 @@ impl Compiler<'_> {
             }
         };
         // Built-in patterns are compiled on first use (the test suite compiles them all).
-        let when = if is_builtin(&self.source.path) {
+        let when = if self.builtin {
             Compile::OnFirstUse
         } else {
             Compile::Now

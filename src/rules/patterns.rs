@@ -18,7 +18,6 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::OnceLock;
@@ -451,14 +450,15 @@ impl IndexBuilder {
 #[derive(Debug, Default)]
 pub struct PatternTable {
     patterns: Vec<Pattern>,
-    index: HashMap<(Lang, String), PatternId>,
+    /// Each language's patterns by source.
+    ids: [foldhash::HashMap<String, PatternId>; 2],
     languages: [OnceLock<LangIndex>; 2],
 }
 
 impl PatternTable {
     /// Add `pattern` for `lang`, reusing an identical earlier one. Call before any scan.
     pub fn add(&mut self, lang: Lang, pattern: &str, when: Compile) -> Result<PatternId, String> {
-        if let Some(&id) = self.index.get(&(lang, pattern.to_string())) {
+        if let Some(&id) = self.ids[lang.index()].get(pattern) {
             if when == Compile::Now {
                 self.patterns[id]
                     .regex
@@ -478,7 +478,7 @@ impl PatternTable {
             regex,
             branches: OnceLock::new(),
         });
-        self.index.insert((lang, pattern.to_string()), id);
+        self.ids[lang.index()].insert(pattern.to_string(), id);
         Ok(id)
     }
 
