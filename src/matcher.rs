@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::Regex;
+use regex_syntax::hir::Look;
 
 use crate::rules::backtrack::{Program, with_scratch};
 
@@ -20,6 +21,8 @@ pub(crate) struct Matcher {
     source: String,
     /// `None` also for patterns that can match the empty string, left to the regex crate.
     program: Option<Program>,
+    /// Every match starts at the start of the text (`^…`): the backtracker tries only there.
+    anchored: bool,
     regex: OnceLock<Regex>,
 }
 
@@ -27,13 +30,16 @@ impl Matcher {
     /// `source` must be a valid pattern (tests compile the built-in ones).
     pub fn new(source: impl Into<String>) -> Self {
         let source = source.into();
-        let program = regex_syntax::parse(&source)
-            .ok()
+        let hir = regex_syntax::parse(&source).ok();
+        let program = (hir.as_ref())
             .filter(|hir| hir.properties().minimum_len().is_some_and(|len| len > 0))
-            .and_then(|hir| Program::new(&hir));
+            .and_then(Program::new);
+        let anchored =
+            hir.is_some_and(|hir| hir.properties().look_set_prefix().contains(Look::Start));
         Matcher {
             source,
             program,
+            anchored,
             regex: OnceLock::new(),
         }
     }
@@ -45,7 +51,11 @@ impl Matcher {
     /// The leftmost-first match starting at or after `at`, as [`Regex::find_at`] gives it.
     pub fn find_at(&self, text: &str, at: usize) -> Option<Range<usize>> {
         if let Some(program) = &self.program
-            && let Some(found) = with_scratch(|scratch| program.find(scratch, text, at))
+            && let Some(found) = with_scratch(|scratch| match self.anchored {
+                true if at > 0 => Some(None),
+                true => (program.anchored(scratch, text, 0)).map(|end| end.map(|end| (0, end))),
+                false => program.find(scratch, text, at),
+            })
         {
             let found = found.map(|(start, end)| start..end);
             // Debug builds (the test suite, fuzzing) check every search against the regex crate.
@@ -106,6 +116,14 @@ pub(crate) mod tests {
             let expected: Vec<Range<usize>> = regex.find_iter(text).map(|m| m.range()).collect();
             let found: Vec<Range<usize>> = matcher.find_iter(text).collect();
             assert_eq!(found, expected, "{source} in {text:?}");
+            for (at, _) in text.char_indices().skip(1).take(40) {
+                let expected = regex.find_at(text, at).map(|m| m.range());
+                assert_eq!(
+                    matcher.find_at(text, at),
+                    expected,
+                    "{source} in {text:?} from {at}"
+                );
+            }
         }
     }
 
@@ -121,6 +139,18 @@ pub(crate) mod tests {
         ];
         assert_finds_like_the_regex_crate(r"(?i:[A-Z][\w ]{1,20}?\b(?:ltd|corp)\b\.?)", &texts);
         assert_finds_like_the_regex_crate(r"[^\s,]{2,8}?有限公司(?:\([^)]{1,4}\))?", &texts);
+        let numbered = [
+            "1、收集",
+            "12 . 使用",
+            "a1、",
+            "一.",
+            "(三)",
+            "三、",
+            "第一条",
+        ];
+        let anchored = r"^(?:\d{1,2}|[一二三]) ?[、.]|^\((?:\d|[一二三])\)";
+        assert!(Matcher::new(anchored).anchored);
+        assert_finds_like_the_regex_crate(anchored, &numbered);
     }
 
     #[test]
