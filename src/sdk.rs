@@ -476,15 +476,18 @@ fn may_have_fields(text: &str) -> bool {
 
 /// The `key:value` fields of a block, in order.
 fn inline_fields(doc: &Document, block: usize) -> Vec<InlineField> {
-    static KEY: OnceLock<Matcher> = OnceLock::new();
-    let key = matcher(&KEY, FIELD_KEY);
+    // The regex crate's automaton, not the backtracker: its window of any characters would
+    // send the backtracker exploring from every place of a long block.
+    static KEY: OnceLock<Regex> = OnceLock::new();
     let text = &doc.blocks[block].text;
     if !may_have_fields(text) {
         return Vec::new();
     }
+    let key = KEY.get_or_init(|| Regex::new(FIELD_KEY).expect("built-in pattern"));
     let keys: Vec<Range<usize>> = key
         .find_iter(text)
-        .filter(|m| text[m.end..].starts_with(':'))
+        .filter(|m| text[m.end()..].starts_with(':'))
+        .map(|m| m.range())
         .collect();
     let mut fields = Vec::new();
     for (i, range) in keys.iter().enumerate() {
