@@ -12,9 +12,10 @@
 //! searched unanchored in a long alternation makes it build (and throw away) millions of
 //! states, searched from a known start it needs a few dozen.
 //!
-//! Built-in patterns are parsed and compiled on first use, so a run compiles only what the
-//! documents it reads need; patterns from user rule files are compiled when they are added,
-//! so that a bad one is reported at load time.
+//! The built-in patterns' index and their branches' programs are stored ahead of time (see
+//! [`image`]); a branch is decoded or compiled on first use, so a run pays only for what the
+//! documents it reads need. Patterns from user rule files are compiled when they are added,
+//! so that a bad one is reported at load time, and the index is then built at the first scan.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
