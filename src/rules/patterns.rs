@@ -13,7 +13,7 @@
 //! states, searched from a known start it needs a few dozen.
 //!
 //! The built-in patterns' index and their branches' programs are stored ahead of time (see
-//! [`image`]); a branch is decoded or compiled on first use, so a run pays only for what the
+//! `patterns/image.rs`); a branch is decoded or compiled on first use, so a run pays only for what the
 //! documents it reads need. Patterns from user rule files are compiled when they are added,
 //! so that a bad one is reported at load time, and the index is then built at the first scan.
 
