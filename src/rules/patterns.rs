@@ -384,23 +384,17 @@ impl IndexBuilder {
         id
     }
 
-    fn branch(&mut self, pattern: PatternId, nth: usize, hir: &Hir, analysis: Analysis) {
+    fn branch(&mut self, pattern: PatternId, nth: usize, plan: Plan) {
         let b = self.index.branches.len();
-        let (search, required) = match analysis {
-            Analysis::Whole => (Search::Whole, None),
-            Analysis::Literals(Some(required)) if required.place == Place::Start => {
-                (Search::AtStarts, Some(required))
-            }
-            Analysis::Literals(required) => (Search::Within, required),
-        };
-        let sets: Vec<SetId> = match required {
-            Some(required) => {
-                let main = self.set(required.set);
+        let mut sets = plan.sets.into_iter();
+        let sets: Vec<SetId> = match sets.next() {
+            Some(main) => {
+                let main = self.set(main);
                 self.owners[main].push(b as u32);
                 let sets: Vec<SetId> = std::iter::once(main)
-                    .chain(required.also.into_iter().map(|set| self.set(set)))
+                    .chain(sets.map(|set| self.set(set)))
                     .collect();
-                if search == Search::AtStarts {
+                if plan.search == Search::AtStarts {
                     for &set in &sets {
                         self.placed[set] = true;
                     }
@@ -414,23 +408,23 @@ impl IndexBuilder {
         };
         self.required
             .push(sets.iter().map(|&set| set as u32).collect());
-        let longest = hir.properties().maximum_len();
         self.index.heads.push(Head {
             pattern: pattern as u32,
-            anchored: search == Search::AtStarts,
-            longest: longest.map_or(u32::MAX, |len| len.try_into().unwrap_or(u32::MAX)),
+            anchored: plan.search == Search::AtStarts,
+            longest: plan.longest,
         });
         self.index.branches.push(Branch {
             pattern,
             nth,
-            search,
-            stored: None,
+            search: plan.search,
+            stored: plan.program,
             program: OnceLock::new(),
             engine: OnceLock::new(),
         });
     }
 
-    fn finish(mut self) -> LangIndex {
+    /// The index, and its literals in the order the automaton numbers them.
+    fn finish(mut self) -> (LangIndex, Vec<Vec<u8>>) {
         let placed = &self.placed;
         let placed_sets_of: Vec<Vec<u32>> = (self.sets_of.iter())
             .map(|sets| {
@@ -444,7 +438,7 @@ impl IndexBuilder {
         self.index.owners = Lists::new(&self.owners);
         self.index.required = Lists::new(&self.required);
         self.index.automaton = Automaton::new(&self.literals);
-        self.index
+        (self.index, self.literals)
     }
 }
 
@@ -509,8 +503,10 @@ impl PatternTable {
     }
 
     fn lang_index(&self, lang: Lang) -> &LangIndex {
-        self.languages[lang.index()]
-            .get_or_init(|| image::builtin(self, lang).unwrap_or_else(|| self.build_index(lang)))
+        self.languages[lang.index()].get_or_init(|| {
+            image::builtin(self, lang)
+                .unwrap_or_else(|| self.build_index(lang, image::stored_plans(lang)).0)
+        })
     }
 
     /// The sources of the patterns of `lang`, with their ids, in order.
@@ -520,30 +516,28 @@ impl PatternTable {
             .map(|(id, pattern)| (id, pattern.source.as_str()))
     }
 
-    fn build_index(&self, lang: Lang) -> LangIndex {
+    /// The index of `lang`'s patterns, with its literals; the plans of patterns found in
+    /// `stored` (the built-in ones, when user rules add others) are taken from there.
+    fn build_index(
+        &self,
+        lang: Lang,
+        stored: Option<&image::StoredPlans>,
+    ) -> (LangIndex, Vec<Vec<u8>>) {
         let ids: Vec<PatternId> = (0..self.patterns.len())
             .filter(|&id| self.patterns[id].lang == lang)
             .collect();
         // Parsing and literal extraction are most of a cold start: they run in parallel.
-        let analysed = map_in_parallel(&ids, |&id| {
-            let analyse = |branch: &Hir| {
-                if matches_empty(branch) {
-                    Analysis::Whole
-                } else {
-                    Analysis::Literals(required_literals(branch))
-                }
-            };
-            self.patterns[id]
-                .branches()
-                .iter()
-                .map(analyse)
-                .collect::<Vec<_>>()
+        let planned = map_in_parallel(&ids, |&id| {
+            let source = self.patterns[id].source.as_str();
+            match stored.and_then(|stored| stored.plans(source)) {
+                Some(plans) => plans,
+                None => self.patterns[id].branches().iter().map(Plan::new).collect(),
+            }
         });
         let mut builder = IndexBuilder::default();
-        for (&id, analyses) in ids.iter().zip(analysed) {
-            let branches = self.patterns[id].branches();
-            for (nth, (hir, analysis)) in branches.iter().zip(analyses).enumerate() {
-                builder.branch(id, nth, hir, analysis);
+        for (&id, plans) in ids.iter().zip(planned) {
+            for (nth, plan) in plans.into_iter().enumerate() {
+                builder.branch(id, nth, plan);
             }
         }
         builder.finish()
@@ -1094,11 +1088,41 @@ struct Required {
     also: Vec<Vec<Vec<u8>>>,
 }
 
-/// How a branch is found: it can match the empty string, so the whole pattern is searched
-/// instead, or it has literals every match holds (`None`: none usable).
-enum Analysis {
-    Whole,
-    Literals(Option<Required>),
+/// How a branch is searched: with what search, the literal sets of which a sentence must
+/// contain one each for it to run there (the main one first; none: every sentence), its
+/// longest match in bytes (`u32::MAX`: unbounded or longer) and its stored program.
+#[derive(Clone, Debug)]
+struct Plan {
+    search: Search,
+    sets: Vec<LiteralSet>,
+    longest: u32,
+    program: Option<&'static [u8]>,
+}
+
+impl Plan {
+    fn new(branch: &Hir) -> Self {
+        let (search, required) = if matches_empty(branch) {
+            // It can match the empty string: the whole pattern is searched instead.
+            (Search::Whole, None)
+        } else {
+            match required_literals(branch) {
+                Some(required) if required.place == Place::Start => {
+                    (Search::AtStarts, Some(required))
+                }
+                required => (Search::Within, required),
+            }
+        };
+        let sets = required.map_or_else(Vec::new, |required| {
+            std::iter::once(required.set).chain(required.also).collect()
+        });
+        let longest = branch.properties().maximum_len();
+        Plan {
+            search,
+            sets,
+            longest: longest.map_or(u32::MAX, |len| len.try_into().unwrap_or(u32::MAX)),
+            program: None,
+        }
+    }
 }
 
 /// Start literals at least this long (bytes) anchor a branch whatever the other sets: a

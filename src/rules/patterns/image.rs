@@ -4,11 +4,19 @@
 //! are exactly those the stored index was built from reads it instead. Its branches are then
 //! parsed when first searched.
 //!
+//! When user rule files add patterns, the index is built afresh, but the built-in patterns'
+//! plans (search, literal sets, program) are still read from the stored index: only the
+//! user's patterns are parsed and analysed.
+//!
 //! A test fails while a stored index differs from the one built afresh; after changing a
 //! built-in rule or the literal analysis, store the new one with
 //! `PRIVLINT_UPDATE_INDEX=1 cargo test --lib builtin_index`.
 
-use super::{Automaton, Branch, Head, Lang, LangIndex, Lists, OnceLock, PatternTable, Search};
+use std::collections::HashMap;
+
+use super::{
+    Automaton, Branch, Head, Lang, LangIndex, Lists, OnceLock, PatternTable, Plan, Search,
+};
 use serde::{Deserialize, Serialize};
 use serde_bytes::Bytes;
 
@@ -23,6 +31,9 @@ struct Image<'a> {
     /// The serialised automaton; empty when there is none.
     #[serde(with = "serde_bytes")]
     automaton: &'a [u8],
+    /// The automaton's literals, by number.
+    #[serde(borrow)]
+    literals: Vec<&'a Bytes>,
     sets_of: Lists,
     placed_sets_of: Lists,
     owners: Lists,
@@ -75,6 +86,64 @@ pub(super) fn builtin(table: &PatternTable, lang: Lang) -> Option<LangIndex> {
     decode(table, lang, stored(lang))
 }
 
+/// The stored plans of the built-in patterns' branches, by pattern source.
+pub(super) struct StoredPlans {
+    by_source: HashMap<&'static str, Vec<Plan>>,
+}
+
+impl StoredPlans {
+    pub(super) fn plans(&self, source: &str) -> Option<Vec<Plan>> {
+        self.by_source.get(source).cloned()
+    }
+}
+
+/// The plans stored for `lang`, read once.
+pub(super) fn stored_plans(lang: Lang) -> Option<&'static StoredPlans> {
+    static PLANS: [OnceLock<Option<StoredPlans>>; 2] = [const { OnceLock::new() }; 2];
+    PLANS[lang.index()]
+        .get_or_init(|| decode_plans(stored(lang)))
+        .as_ref()
+}
+
+fn decode_plans(bytes: &'static [u8]) -> Option<StoredPlans> {
+    let image: Image = postcard::from_bytes(bytes).ok()?;
+    let consistent = image.literals.len() == image.sets_of.len()
+        && image.branches.len() == image.heads.len()
+        && image.required.len() == image.heads.len();
+    if !consistent {
+        return None;
+    }
+    // Each set's literals, sorted as the analysis gives them.
+    let mut set_literals: Vec<Vec<Vec<u8>>> = vec![Vec::new(); image.owners.len()];
+    for (l, literal) in image.literals.iter().enumerate() {
+        for &set in image.sets_of.get(l) {
+            set_literals.get_mut(set as usize)?.push(literal.to_vec());
+        }
+    }
+    for set in &mut set_literals {
+        set.sort();
+    }
+    let sources: HashMap<u32, &'static str> = image.patterns.iter().copied().collect();
+    let mut by_source: HashMap<&'static str, Vec<Plan>> = HashMap::new();
+    for (b, (branch, head)) in image.branches.iter().zip(&image.heads).enumerate() {
+        let sets = (image.required.get(b).iter())
+            .map(|&set| set_literals.get(set as usize).cloned())
+            .collect::<Option<Vec<_>>>()?;
+        let plans = by_source.entry(sources.get(&head.pattern)?).or_default();
+        // A pattern's branches come together, in order.
+        if plans.len() != branch.nth as usize {
+            return None;
+        }
+        plans.push(Plan {
+            search: branch.search,
+            sets,
+            longest: head.longest,
+            program: branch.program,
+        });
+    }
+    Some(StoredPlans { by_source })
+}
+
 fn decode(table: &PatternTable, lang: Lang, bytes: &'static [u8]) -> Option<LangIndex> {
     let image: Image = postcard::from_bytes(bytes).ok()?;
     let built_from = (image.patterns.iter()).map(|&(id, source)| (id as usize, source));
@@ -118,7 +187,12 @@ mod tests {
     use super::*;
     use crate::rules::patterns::Compile;
 
-    fn encode(table: &PatternTable, lang: Lang, index: &LangIndex) -> Vec<u8> {
+    fn encode(
+        table: &PatternTable,
+        lang: Lang,
+        index: &LangIndex,
+        literals: &[Vec<u8>],
+    ) -> Vec<u8> {
         let automaton = (index.automaton.as_ref()).map_or_else(Vec::new, Automaton::serialize);
         let narrow = |n: usize| u32::try_from(n).expect("fits in u32");
         let programs: Vec<Option<Vec<u8>>> = (index.branches.iter())
@@ -140,6 +214,7 @@ mod tests {
                 .collect(),
             heads: index.heads.clone(),
             automaton: &automaton,
+            literals: literals.iter().map(|l| Bytes::new(l)).collect(),
             sets_of: index.sets_of.clone(),
             placed_sets_of: index.placed_sets_of.clone(),
             owners: index.owners.clone(),
@@ -176,10 +251,8 @@ mod tests {
         let set = crate::rules::load(&[]).expect("built-in rules load");
         let mut stale = Vec::new();
         let fresh = Lang::ALL.map(|lang| {
-            (
-                lang.code(),
-                encode(&set.patterns, lang, &set.patterns.build_index(lang)),
-            )
+            let (index, literals) = set.patterns.build_index(lang, None);
+            (lang.code(), encode(&set.patterns, lang, &index, &literals))
         });
         let fresh = fresh
             .into_iter()
@@ -210,26 +283,53 @@ mod tests {
         let set = crate::rules::load(&[]).expect("built-in rules load");
         for lang in Lang::ALL {
             let index = builtin(&set.patterns, lang).expect("the stored index fits");
-            assert_eq!(encode(&set.patterns, lang, &index), stored(lang));
+            let image: Image = postcard::from_bytes(stored(lang)).expect("reads");
+            let literals: Vec<Vec<u8>> = image.literals.iter().map(|l| l.to_vec()).collect();
+            assert_eq!(encode(&set.patterns, lang, &index, &literals), stored(lang));
+        }
+    }
+
+    /// The built-in patterns with one changed (the 8th) and one added to each language.
+    fn extended_table(set: &crate::rules::RuleSet) -> PatternTable {
+        let mut table = PatternTable::default();
+        for (id, pattern) in set.patterns.patterns.iter().enumerate() {
+            let source = match id {
+                7 => format!("{}x", pattern.source),
+                _ => pattern.source.clone(),
+            };
+            (table.add(pattern.lang, &source, Compile::OnFirstUse)).expect("adds");
+        }
+        for (lang, extra) in [
+            (Lang::En, r"\bcustom (?:term|word)\b"),
+            (Lang::Zh, "自定义[^。]{0,5}词"),
+        ] {
+            table.add(lang, extra, Compile::OnFirstUse).expect("adds");
+        }
+        table
+    }
+
+    #[test]
+    fn index_with_other_patterns_reuses_the_stored_plans_as_built_afresh() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let table = extended_table(&set);
+        for lang in Lang::ALL {
+            let stored = stored_plans(lang).expect("the stored plans read");
+            let reused = table.build_index(lang, Some(stored));
+            let fresh = table.build_index(lang, None);
+            assert_eq!(
+                encode(&table, lang, &reused.0, &reused.1),
+                encode(&table, lang, &fresh.0, &fresh.1)
+            );
         }
     }
 
     #[test]
     fn stored_index_serves_only_the_patterns_it_was_built_from() {
         let set = crate::rules::load(&[]).expect("built-in rules load");
-        let mut table = PatternTable::default();
-        for (id, pattern) in set.patterns.patterns.iter().enumerate() {
-            // One pattern changed, then one added.
-            let source = match id {
-                7 => format!("{}x", pattern.source),
-                _ => pattern.source.clone(),
-            };
-            table
-                .add(pattern.lang, &source, Compile::OnFirstUse)
-                .expect("adds");
+        let table = extended_table(&set);
+        for lang in Lang::ALL {
+            assert!(builtin(&table, lang).is_none());
         }
-        let changed = set.patterns.patterns[7].lang;
-        assert!(builtin(&table, changed).is_none());
         let mut extended = PatternTable::default();
         for pattern in &set.patterns.patterns {
             (extended.add(pattern.lang, &pattern.source, Compile::OnFirstUse)).expect("adds");
