@@ -152,12 +152,12 @@ impl Ctx<'_> {
         let window = &clause[window_start..];
         let ignored: Vec<Range<usize>> = lexicon.negation_ignore[self.lang.index()]
             .as_ref()
-            .map(|re| re.get().find_iter(window).collect())
+            .map(|re| re.get().find_iter(window).map(|m| m.range()).collect())
             .unwrap_or_default();
         cues.find_iter(window).any(|cue| {
             !ignored
                 .iter()
-                .any(|r| r.start <= cue.start && cue.end <= r.end)
+                .any(|r| r.start <= cue.start() && cue.end() <= r.end)
         })
     }
 

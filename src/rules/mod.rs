@@ -15,9 +15,10 @@ pub mod testing;
 pub use load::{LoadErrors, builtin_files, load};
 pub use spec::{CheckKind, DeadlineLimit, Examples, LangLimits, Localized, Scope, Within};
 
+use regex::Regex;
+
 use crate::diagnostic::Severity;
 use crate::document::Lang;
-use crate::matcher::Matcher;
 use patterns::{PatternId, PatternTable};
 
 /// The patterns of one clause of a check, per language (indexed by [`Lang::index`]), and
@@ -129,23 +130,25 @@ pub struct Lexicon {
 }
 
 /// A built-in regular expression, compiled on first use: a run reading documents of one
-/// language compiles only that language's. The test suite compiles them all.
+/// language compiles only that language's. The test suite compiles them all. (The regex
+/// crate, not the backtracker: these run on every match of every rule, and the crate's
+/// literal prefilters pay for its longer compilation.)
 #[derive(Debug)]
 pub struct LazyRegex {
     source: String,
-    matcher: std::sync::OnceLock<Matcher>,
+    regex: std::sync::OnceLock<Regex>,
 }
 
 impl LazyRegex {
     fn new(source: String) -> Self {
         LazyRegex {
             source,
-            matcher: std::sync::OnceLock::new(),
+            regex: std::sync::OnceLock::new(),
         }
     }
 
-    pub(crate) fn get(&self) -> &Matcher {
-        (self.matcher).get_or_init(|| Matcher::new(self.source.as_str()))
+    pub fn get(&self) -> &Regex {
+        (self.regex).get_or_init(|| Regex::new(&self.source).expect("built-in pattern compiles"))
     }
 }
 
