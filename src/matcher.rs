@@ -12,7 +12,6 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::Regex;
-use regex_syntax::hir::Look;
 
 use crate::rules::backtrack::{Program, with_scratch};
 
@@ -22,8 +21,6 @@ pub(crate) struct Matcher {
     /// `None` also for patterns that can match the empty string: the regex crate's rules for
     /// empty matches are its own.
     program: Option<Program>,
-    /// Every match starts at the start of the text (`^…`): the backtracker tries only there.
-    anchored: bool,
     regex: OnceLock<Regex>,
 }
 
@@ -31,16 +28,13 @@ impl Matcher {
     /// `source` must be a valid pattern (tests compile the built-in ones).
     pub fn new(source: impl Into<String>) -> Self {
         let source = source.into();
-        let hir = regex_syntax::parse(&source).ok();
-        let program = (hir.as_ref())
+        let program = regex_syntax::parse(&source)
+            .ok()
             .filter(|hir| hir.properties().minimum_len().is_some_and(|len| len > 0))
-            .and_then(Program::new);
-        let anchored =
-            hir.is_some_and(|hir| hir.properties().look_set_prefix().contains(Look::Start));
+            .and_then(|hir| Program::new(&hir));
         Matcher {
             source,
             program,
-            anchored,
             regex: OnceLock::new(),
         }
     }
@@ -52,11 +46,7 @@ impl Matcher {
     /// The leftmost-first match starting at or after `at`, as [`Regex::find_at`] gives it.
     pub fn find_at(&self, text: &str, at: usize) -> Option<Range<usize>> {
         if let Some(program) = &self.program
-            && let Some(found) = with_scratch(|scratch| match self.anchored {
-                true if at > 0 => Some(None),
-                true => (program.anchored(scratch, text, 0)).map(|end| end.map(|end| (0, end))),
-                false => program.find(scratch, text, at),
-            })
+            && let Some(found) = with_scratch(|scratch| program.find(scratch, text, at))
         {
             let found = found.map(|(start, end)| start..end);
             // Debug builds (the test suite, fuzzing) check every search against the regex crate.
@@ -137,7 +127,11 @@ pub(crate) mod tests {
             "第一条",
         ];
         let anchored = r"^(?:\d{1,2}|[一二三]) ?[、.]|^\((?:\d|[一二三])\)";
-        assert!(Matcher::new(anchored).anchored);
+        assert!(
+            Matcher::new(anchored)
+                .program
+                .is_some_and(|p| p.is_anchored())
+        );
         assert_finds_like_the_regex_crate(anchored, &numbered);
     }
 

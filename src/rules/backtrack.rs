@@ -166,6 +166,8 @@ pub struct Program {
     /// For each instruction, what a match from there can start with.
     first: Vec<First>,
     alts: Vec<Dispatch>,
+    /// Every match starts at the start of the text (`^…`): it is tried only there.
+    anchored: bool,
 }
 
 /// The arms of an alternation by the character they can start with.
@@ -306,6 +308,7 @@ impl Program {
             slot,
             slots,
             alts: Vec::new(),
+            anchored: hir.properties().look_set_prefix().contains(Look::Start),
         };
         // Inner alternations come after outer ones: their first characters are known first.
         let mut alt_chars: Vec<Option<Vec<u32>>> = vec![None; alts.len()];
@@ -404,6 +407,12 @@ impl Program {
         Some(self.explore(scratch, text.as_bytes(), start, start))
     }
 
+    /// Whether every match starts at the start of the text.
+    #[cfg(test)]
+    pub fn is_anchored(&self) -> bool {
+        self.anchored
+    }
+
     /// The leftmost-first match starting at or after `at`; `Some(None)` when there is none,
     /// `None` when the search would need too much memory.
     pub fn find(
@@ -414,6 +423,14 @@ impl Program {
     ) -> Option<Option<(usize, usize)>> {
         if !scratch.reset(self.slots, text.len() - at + 1) {
             return None;
+        }
+        if self.anchored {
+            let found = if at == 0 {
+                self.explore(scratch, text.as_bytes(), 0, 0)
+            } else {
+                None
+            };
+            return Some(found.map(|end| (0, end)));
         }
         let bytes = text.as_bytes();
         let first = self.first[0];
