@@ -130,7 +130,7 @@ pub(crate) mod tests {
         assert!(
             Matcher::new(anchored)
                 .program
-                .is_some_and(|p| p.is_anchored())
+                .is_some_and(|p| p.is_start_anchored())
         );
         assert_finds_like_the_regex_crate(anchored, &numbered);
     }

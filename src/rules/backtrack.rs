@@ -167,7 +167,7 @@ pub struct Program {
     first: Vec<First>,
     alts: Vec<Dispatch>,
     /// Every match starts at the start of the text (`^…`): it is tried only there.
-    anchored: bool,
+    start_anchored: bool,
 }
 
 /// The arms of an alternation by the character they can start with.
@@ -308,7 +308,7 @@ impl Program {
             slot,
             slots,
             alts: Vec::new(),
-            anchored: hir.properties().look_set_prefix().contains(Look::Start),
+            start_anchored: hir.properties().look_set_prefix().contains(Look::Start),
         };
         // Inner alternations come after outer ones: their first characters are known first.
         let mut alt_chars: Vec<Option<Vec<u32>>> = vec![None; alts.len()];
@@ -409,8 +409,8 @@ impl Program {
 
     /// Whether every match starts at the start of the text.
     #[cfg(test)]
-    pub fn is_anchored(&self) -> bool {
-        self.anchored
+    pub fn is_start_anchored(&self) -> bool {
+        self.start_anchored
     }
 
     /// The leftmost-first match starting at or after `at`; `Some(None)` when there is none,
@@ -424,7 +424,7 @@ impl Program {
         if !scratch.reset(self.slots, text.len() - at + 1) {
             return None;
         }
-        if self.anchored {
+        if self.start_anchored {
             let found = if at == 0 {
                 self.explore(scratch, text.as_bytes(), 0, 0)
             } else {

@@ -108,26 +108,55 @@ struct Branch {
     /// Its place among the pattern's branches.
     nth: usize,
     search: Search,
-    /// The serialised program, when the index was read from its stored image.
-    stored: Option<&'static [u8]>,
+    stored: StoredProgram,
     /// The character backtracker, when it supports the branch.
     program: OnceLock<Option<Program>>,
     /// The regex crate's engines, for branches or searches the backtracker refuses.
     engine: OnceLock<Engine>,
 }
 
+/// A branch's program as the stored index gives it.
+#[derive(Clone, Copy, Debug)]
+enum StoredProgram {
+    /// Not stored: compiled from the branch on first use.
+    Absent,
+    /// The backtracker does not support the branch.
+    Refused,
+    /// Serialised, decoded on first use.
+    Bytes(&'static [u8]),
+}
+
+impl StoredProgram {
+    /// The stored index keeps a program's bytes, or nothing when the backtracker refused it.
+    fn stored(bytes: Option<&'static [u8]>) -> Self {
+        bytes.map_or(StoredProgram::Refused, StoredProgram::Bytes)
+    }
+}
+
 impl Branch {
+    fn new(pattern: PatternId, nth: usize, search: Search, stored: StoredProgram) -> Self {
+        Branch {
+            pattern,
+            nth,
+            search,
+            stored,
+            program: OnceLock::new(),
+            engine: OnceLock::new(),
+        }
+    }
+
     fn hir<'t>(&self, patterns: &'t [Pattern]) -> &'t Hir {
         &patterns[self.pattern].branches()[self.nth]
     }
 
     fn program(&self, patterns: &[Pattern]) -> Option<&Program> {
         self.program
-            .get_or_init(|| {
-                let stored = self
-                    .stored
-                    .and_then(|bytes| postcard::from_bytes(bytes).ok());
-                stored.or_else(|| Program::new(self.hir(patterns)))
+            .get_or_init(|| match self.stored {
+                StoredProgram::Refused => None,
+                StoredProgram::Bytes(bytes) => {
+                    (postcard::from_bytes(bytes).ok()).or_else(|| Program::new(self.hir(patterns)))
+                }
+                StoredProgram::Absent => Program::new(self.hir(patterns)),
             })
             .as_ref()
     }
@@ -413,14 +442,7 @@ impl IndexBuilder {
             anchored: plan.search == Search::AtStarts,
             longest: plan.longest,
         });
-        self.index.branches.push(Branch {
-            pattern,
-            nth,
-            search: plan.search,
-            stored: plan.program,
-            program: OnceLock::new(),
-            engine: OnceLock::new(),
-        });
+        (self.index.branches).push(Branch::new(pattern, nth, plan.search, plan.program));
     }
 
     /// The index, and its literals in the order the automaton numbers them.
@@ -1096,7 +1118,7 @@ struct Plan {
     search: Search,
     sets: Vec<LiteralSet>,
     longest: u32,
-    program: Option<&'static [u8]>,
+    program: StoredProgram,
 }
 
 impl Plan {
@@ -1120,7 +1142,7 @@ impl Plan {
             search,
             sets,
             longest: longest.map_or(u32::MAX, |len| len.try_into().unwrap_or(u32::MAX)),
-            program: None,
+            program: StoredProgram::Absent,
         }
     }
 }

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use super::{
     Automaton, Branch, Head, Lang, LangIndex, Lists, OnceLock, PatternTable, Plan, Search,
+    StoredProgram,
 };
 use serde::{Deserialize, Serialize};
 use serde_bytes::Bytes;
@@ -138,7 +139,7 @@ fn decode_plans(bytes: &'static [u8]) -> Option<StoredPlans> {
             search: branch.search,
             sets,
             longest: head.longest,
-            program: branch.program,
+            program: StoredProgram::stored(branch.program),
         });
     }
     Some(StoredPlans { by_source })
@@ -158,16 +159,14 @@ fn decode(table: &PatternTable, lang: Lang, bytes: &'static [u8]) -> Option<Lang
         bytes => Some(Automaton::deserialize(bytes)?),
     };
     let branches = (image.branches.iter().zip(&image.heads))
-        .map(|(branch, head)| Branch {
-            pattern: head.pattern as usize,
-            nth: branch.nth as usize,
-            search: branch.search,
-            stored: branch.program,
-            program: match branch.program {
-                Some(_) => OnceLock::new(),
-                None => OnceLock::from(None),
-            },
-            engine: OnceLock::new(),
+        .map(|(branch, head)| {
+            let stored = StoredProgram::stored(branch.program);
+            Branch::new(
+                head.pattern as usize,
+                branch.nth as usize,
+                branch.search,
+                stored,
+            )
         })
         .collect();
     Some(LangIndex {
