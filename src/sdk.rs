@@ -680,10 +680,8 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     });
     let lang = doc.lang;
     let mut terms: Vec<Range<usize>> = taxonomy
-        .categories
-        .values()
-        .flat_map(|c| c.terms(lang).iter().chain(other_lang(c, lang)))
-        .flat_map(|re| re.find_iter(body).map(|m| m.range()).collect::<Vec<_>>())
+        .terms_possibly_in(body, term_langs(lang))
+        .flat_map(|(_, _, re)| re.find_iter(body).map(|m| m.range()))
         .filter(|r| !r.is_empty())
         .collect();
     if let Some(m) = matcher(
@@ -695,15 +693,13 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
         terms.push(m);
     }
     // "手机/电话权限、定位权限": the permissions stand for the data they open.
-    for permission in &taxonomy.permissions {
-        if let Some(words) = permission.words(lang) {
-            terms.extend(
-                words
-                    .find_iter(body)
-                    .filter(|m| body[m.end()..].trim_start().starts_with("权限"))
-                    .map(|m| m.range()),
-            );
-        }
+    for (_, words) in taxonomy.words_possibly_in(body, lang) {
+        terms.extend(
+            words
+                .find_iter(body)
+                .filter(|m| body[m.end()..].trim_start().starts_with("权限"))
+                .map(|m| m.range()),
+        );
     }
     let scope = (!terms.is_empty()).then(|| {
         let from = terms.iter().map(|r| r.start).min().unwrap_or(0);
@@ -736,11 +732,12 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     })
 }
 
-/// English device terms (IMEI, Android ID) appear in Chinese text too.
-fn other_lang(category: &crate::rules::taxonomy::Category, lang: Lang) -> &[Regex] {
+/// The languages of the terms to look for in text of `lang`: English device terms (IMEI,
+/// Android ID) appear in Chinese text too.
+fn term_langs(lang: Lang) -> &'static [Lang] {
     match lang {
-        Lang::Zh => category.terms(Lang::En),
-        Lang::En => &[],
+        Lang::Zh => &[Lang::Zh, Lang::En],
+        Lang::En => &[Lang::En],
     }
 }
 

@@ -68,7 +68,7 @@ impl Names {
             if same_lang.is_empty() {
                 // A Chinese name in an English policy: any term of its category.
                 for (category, _, _) in &found {
-                    terms.extend(category.terms(lang).iter().cloned());
+                    terms.extend(category.terms(lang).cloned());
                 }
             } else {
                 terms.extend(same_lang.into_iter().cloned());
@@ -83,7 +83,7 @@ impl Names {
             literals: Vec::new(),
             terms: taxonomy
                 .category(key)
-                .map(|c| c.terms(lang).to_vec())
+                .map(|c| c.terms(lang).cloned().collect())
                 .unwrap_or_default(),
         }
     }

@@ -123,11 +123,7 @@ fn lacks_scope(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy) -> bool {
         Lang::Zh => &[Lang::Zh, Lang::En],
         Lang::En => &[Lang::En],
     };
-    !taxonomy.categories.values().any(|category| {
-        langs
-            .iter()
-            .any(|&lang| category.terms(lang).iter().any(|re| re.is_match(&rest)))
-    })
+    !(taxonomy.terms_possibly_in(&rest, langs)).any(|(_, _, term)| term.is_match(&rest))
 }
 
 /// One finding per entry without a data scope; one for a whole table when none of its

@@ -81,14 +81,36 @@ pub struct Category {
     pub label: Localized,
     pub sensitive: bool,
     /// Every alternative of every pattern line, per language: one term each ("身份证号码").
-    term_sources: [Vec<String>; 2],
-    terms: OnceLock<[Vec<Regex>; 2]>,
+    terms: [Vec<LazyPattern>; 2],
 }
 
 impl Category {
     /// One regex per term, in the given language.
-    pub fn terms(&self, lang: Lang) -> &[Regex] {
-        &self.terms.get_or_init(|| compile_each(&self.term_sources))[lang.index()]
+    pub fn terms(&self, lang: Lang) -> impl Iterator<Item = &Regex> {
+        self.terms[lang.index()].iter().filter_map(LazyPattern::get)
+    }
+}
+
+/// A pattern compiled on first use (a run compiles only the few a document can match).
+#[derive(Debug)]
+struct LazyPattern {
+    source: String,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl LazyPattern {
+    fn new(source: String) -> Self {
+        LazyPattern {
+            source,
+            regex: OnceLock::new(),
+        }
+    }
+
+    /// `None` for a pattern that does not compile (the loader reports those).
+    fn get(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
     }
 }
 
@@ -102,15 +124,14 @@ pub struct Permission {
     /// Category keys of the data the permission gives access to.
     pub data: Vec<String>,
     word_sources: [Vec<String>; 2],
-    words: OnceLock<[Option<Regex>; 2]>,
+    /// `word_sources` per language as one pattern; none without words.
+    words: [Option<LazyPattern>; 2],
 }
 
 impl Permission {
     /// The words a policy uses for this permission ("相机", "camera").
     pub fn words(&self, lang: Lang) -> Option<&Regex> {
-        self.words
-            .get_or_init(|| compile_joined(&self.word_sources))[lang.index()]
-        .as_ref()
+        self.words[lang.index()].as_ref()?.get()
     }
 }
 
@@ -122,20 +143,19 @@ pub struct Vendor {
     pub entity: String,
     pub region: String,
     names_source: Vec<String>,
-    names: OnceLock<Option<Regex>>,
+    /// All of `names_source` as one pattern.
+    names: LazyPattern,
 }
 
 impl Vendor {
     /// The names the vendor and its SDKs go by, in any language.
     pub fn names(&self) -> Option<&Regex> {
-        self.names
-            .get_or_init(|| Regex::new(&self.names_pattern()).ok())
-            .as_ref()
+        self.names.get()
     }
 
     /// The source of [`Vendor::names`].
-    pub(crate) fn names_pattern(&self) -> String {
-        self.names_source.join("|")
+    pub(crate) fn names_pattern(&self) -> &str {
+        &self.names.source
     }
 }
 
@@ -146,40 +166,65 @@ pub struct Taxonomy {
     pub aliases: BTreeMap<String, String>,
     pub permissions: Vec<Permission>,
     pub vendors: Vec<Vendor>,
-    vendor_filter: OnceLock<VendorFilter>,
+    vendor_filter: OnceLock<LiteralFilter>,
+    /// Over every category term, in the order of [`Taxonomy::all_terms`].
+    term_filter: OnceLock<LiteralFilter>,
+    /// Over every permission's words, in the order of [`Taxonomy::all_words`].
+    word_filter: OnceLock<LiteralFilter>,
 }
 
-/// The literals of the vendors' names, in one automaton: a vendor none of whose literals
-/// occur in a text cannot be named there, and its pattern is neither compiled nor run.
+/// The literals of a list of patterns, in one automaton: a pattern none of whose necessary
+/// literals occurs in a text cannot match there, and is neither compiled nor run.
 #[derive(Debug, Default)]
-struct VendorFilter {
+struct LiteralFilter {
+    len: usize,
     automaton: Option<Automaton>,
-    /// For each literal, the vendors whose names contain it.
-    vendors_of: Vec<Vec<usize>>,
-    /// Vendors whose names have no usable literals: always possible.
+    /// For each literal, the patterns that need it.
+    owners: Vec<Vec<usize>>,
+    /// Patterns without usable literals: always possible.
     unfiltered: Vec<usize>,
 }
 
-impl VendorFilter {
-    fn new(vendors: &[Vendor]) -> Self {
+impl LiteralFilter {
+    fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> Self {
         let mut literals: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut unfiltered = Vec::new();
-        for (v, vendor) in vendors.iter().enumerate() {
-            match necessary_literals(&vendor.names_pattern()) {
+        let mut len = 0;
+        for (i, pattern) in patterns.into_iter().enumerate() {
+            len += 1;
+            match necessary_literals(pattern) {
                 Some(set) => {
                     for literal in set {
-                        literals.entry(literal).or_default().push(v);
+                        literals.entry(literal).or_default().push(i);
                     }
                 }
-                None => unfiltered.push(v),
+                None => unfiltered.push(i),
             }
         }
-        let automaton = Automaton::new(literals.keys());
-        VendorFilter {
-            automaton,
-            vendors_of: literals.into_values().collect(),
+        LiteralFilter {
+            len,
+            automaton: Automaton::new(literals.keys()),
+            owners: literals.into_values().collect(),
             unfiltered,
         }
+    }
+
+    /// For each pattern, whether it may match in one of `texts` (false: it does not).
+    fn possible<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Vec<bool> {
+        let mut possible = vec![false; self.len];
+        for &i in &self.unfiltered {
+            possible[i] = true;
+        }
+        if let Some(automaton) = &self.automaton {
+            for text in texts {
+                for hit in automaton.find_overlapping(text.as_bytes()) {
+                    for &i in &self.owners[hit.literal as usize] {
+                        possible[i] = true;
+                    }
+                }
+            }
+        }
+        possible
     }
 }
 
@@ -195,8 +240,12 @@ impl Taxonomy {
                     key: key.clone(),
                     label: spec.label.clone(),
                     sensitive: spec.sensitive,
-                    term_sources: [alternatives(&spec.en), alternatives(&spec.zh)],
-                    terms: OnceLock::new(),
+                    terms: [&spec.en, &spec.zh].map(|lines| {
+                        alternatives(lines)
+                            .into_iter()
+                            .map(LazyPattern::new)
+                            .collect()
+                    }),
                 },
             );
         }
@@ -212,7 +261,8 @@ impl Taxonomy {
                 dangerous: spec.dangerous,
                 data: spec.data.clone(),
                 word_sources: [spec.en.clone(), spec.zh.clone()],
-                words: OnceLock::new(),
+                words: [&spec.en, &spec.zh]
+                    .map(|words| (!words.is_empty()).then(|| LazyPattern::new(words.join("|")))),
             });
         }
     }
@@ -225,7 +275,7 @@ impl Taxonomy {
                 entity: spec.entity.clone(),
                 region: spec.region.clone(),
                 names_source: spec.names.clone(),
-                names: OnceLock::new(),
+                names: LazyPattern::new(spec.names.join("|")),
             });
         }
     }
@@ -259,56 +309,91 @@ impl Taxonomy {
     pub fn vendors_possibly_in<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Vec<bool> {
         let filter = self
             .vendor_filter
-            .get_or_init(|| VendorFilter::new(&self.vendors));
-        let mut possible = vec![false; self.vendors.len()];
-        for &v in &filter.unfiltered {
-            possible[v] = true;
-        }
-        if let Some(automaton) = &filter.automaton {
-            for text in texts {
-                for hit in automaton.find_overlapping(text.as_bytes()) {
-                    for &v in &filter.vendors_of[hit.literal as usize] {
-                        possible[v] = true;
-                    }
-                }
-            }
-        }
-        possible
+            .get_or_init(|| LiteralFilter::new(self.vendors.iter().map(|v| v.names_pattern())));
+        filter.possible(texts)
+    }
+
+    /// Every category term with its category and language: by category, then language.
+    fn all_terms(&self) -> impl Iterator<Item = (&Category, Lang, &LazyPattern)> {
+        self.categories.values().flat_map(|category| {
+            Lang::ALL.into_iter().flat_map(move |lang| {
+                category.terms[lang.index()]
+                    .iter()
+                    .map(move |term| (category, lang, term))
+            })
+        })
+    }
+
+    /// The category terms of `langs` that may match in `text`, compiled, in the order of
+    /// [`Taxonomy::all_terms`]. The others cannot match there.
+    pub fn terms_possibly_in<'a>(
+        &'a self,
+        text: &str,
+        langs: &'a [Lang],
+    ) -> impl Iterator<Item = (&'a Category, Lang, &'a Regex)> {
+        let filter = self.term_filter.get_or_init(|| {
+            LiteralFilter::new(self.all_terms().map(|(_, _, term)| term.source.as_str()))
+        });
+        (self.all_terms().zip(filter.possible([text])))
+            .filter(move |((_, lang, _), possible)| *possible && langs.contains(lang))
+            .filter_map(|((category, lang, term), _)| Some((category, lang, term.get()?)))
     }
 
     /// Category terms matching a data item's name, in either language, with their category:
     /// "身份证号码" gives the ID-card term of `specific_identity`.
     pub fn terms_naming(&self, name: &str) -> Vec<(&Category, Lang, &Regex)> {
-        let mut found = Vec::new();
-        for category in self.categories.values() {
-            for lang in Lang::ALL {
-                for term in category.terms(lang) {
-                    if term.find(name).is_some_and(|m| !m.as_str().is_empty()) {
-                        found.push((category, lang, term));
-                    }
-                }
-            }
-        }
-        found
+        self.terms_possibly_in(name, &Lang::ALL)
+            .filter(|(_, _, term)| term.find(name).is_some_and(|m| !m.is_empty()))
+            .collect()
+    }
+
+    /// Every permission with words in `lang`, with their pattern.
+    fn all_words(&self, lang: Lang) -> impl Iterator<Item = (&Permission, &LazyPattern)> {
+        (self.permissions.iter()).filter_map(move |p| Some((p, p.words[lang.index()].as_ref()?)))
+    }
+
+    /// The permissions whose words (in `lang`) may occur in `text`, with those words
+    /// compiled, in taxonomy order. The others' words do not occur there.
+    pub fn words_possibly_in<'a>(
+        &'a self,
+        text: &str,
+        lang: Lang,
+    ) -> impl Iterator<Item = (&'a Permission, &'a Regex)> {
+        let filter = self.word_filter.get_or_init(|| {
+            let both = Lang::ALL.into_iter().flat_map(|lang| self.all_words(lang));
+            LiteralFilter::new(both.map(|(_, words)| words.source.as_str()))
+        });
+        // The filter lists English words first.
+        let skip = match lang {
+            Lang::En => 0,
+            Lang::Zh => self.all_words(Lang::En).count(),
+        };
+        let possible = filter.possible([text]).into_iter().skip(skip);
+        (self.all_words(lang).zip(possible))
+            .filter(|(_, possible)| *possible)
+            .filter_map(|((permission, words), _)| Some((permission, words.get()?)))
+    }
+
+    /// The patterns its literal filters are built over, for the stored index.
+    #[cfg(test)]
+    pub(super) fn filtered_patterns(&self) -> Vec<&str> {
+        let vendors = self.vendors.iter().map(Vendor::names_pattern);
+        let terms = self.all_terms().map(|(_, _, term)| term.source.as_str());
+        let words = (Lang::ALL.into_iter())
+            .flat_map(|lang| self.all_words(lang))
+            .map(|(_, words)| words.source.as_str());
+        vendors.chain(terms).chain(words).collect()
     }
 
     /// Every pattern in the taxonomy with where it is, for the loader's syntax check.
     pub(super) fn pattern_sources(&self) -> Vec<(String, &str)> {
         let mut out = Vec::new();
-        for c in self.categories.values() {
-            for lang in &c.term_sources {
-                out.extend(
-                    lang.iter()
-                        .map(|p| (format!("category {}", c.key), p.as_str())),
-                );
-            }
+        for (category, _, term) in self.all_terms() {
+            out.push((format!("category {}", category.key), term.source.as_str()));
         }
-        for p in &self.permissions {
-            for lang in &p.word_sources {
-                out.extend(
-                    lang.iter()
-                        .map(|s| (format!("permission {}", p.key), s.as_str())),
-                );
+        for permission in &self.permissions {
+            for word in permission.word_sources.iter().flatten() {
+                out.push((format!("permission {}", permission.key), word.as_str()));
             }
         }
         for v in &self.vendors {
@@ -353,23 +438,6 @@ pub(super) fn unknown_permission_data(taxonomy: &Taxonomy) -> Vec<String> {
                 .map(move |key| format!("permission {} refers to unknown category {key}", p.key))
         })
         .collect()
-}
-
-fn compile_each(sources: &[Vec<String>; 2]) -> [Vec<Regex>; 2] {
-    [0, 1].map(|i| {
-        sources[i]
-            .iter()
-            .filter_map(|p| Regex::new(p).ok())
-            .collect()
-    })
-}
-
-fn compile_joined(sources: &[Vec<String>; 2]) -> [Option<Regex>; 2] {
-    [0, 1].map(|i| {
-        (!sources[i].is_empty())
-            .then(|| Regex::new(&sources[i].join("|")).ok())
-            .flatten()
-    })
 }
 
 /// The top-level alternatives of a pattern, each keeping a leading flag group such as
@@ -462,6 +530,47 @@ mod tests {
             Some("jiguang")
         );
         assert!(taxonomy.vendor_in("本应用不接入任何第三方服务").is_none());
+    }
+
+    #[test]
+    fn term_and_word_filters_never_rule_out_a_pattern_that_matches() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let taxonomy = &set.taxonomy;
+        let (mut matched, mut ruled_out) = (0, 0);
+        for text in sample_texts() {
+            for text in text.lines() {
+                let possible: Vec<*const Regex> = (taxonomy.terms_possibly_in(text, &Lang::ALL))
+                    .map(|(_, _, term)| term as *const Regex)
+                    .collect();
+                for (category, _, term) in taxonomy.all_terms() {
+                    let term = term.get().expect("built-in terms compile");
+                    if term.is_match(text) {
+                        let kept = possible.contains(&(term as *const Regex));
+                        assert!(kept, "{} ({term}) ruled out in {text:.80}", category.key);
+                        matched += 1;
+                    } else if !possible.contains(&(term as *const Regex)) {
+                        ruled_out += 1;
+                    }
+                }
+                for lang in Lang::ALL {
+                    let possible: Vec<&str> = (taxonomy.words_possibly_in(text, lang))
+                        .map(|(permission, _)| permission.key.as_str())
+                        .collect();
+                    for permission in &taxonomy.permissions {
+                        if permission.words(lang).is_some_and(|re| re.is_match(text)) {
+                            assert!(
+                                possible.contains(&permission.key.as_str()),
+                                "{} ruled out in {text:.80}",
+                                permission.key
+                            );
+                            matched += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(matched >= 100, "only {matched} term and word matches seen");
+        assert!(ruled_out > 10 * matched, "the filter rules out too little");
     }
 
     #[test]

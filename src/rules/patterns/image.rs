@@ -51,7 +51,8 @@ struct BranchImage<'a> {
     program: Option<&'a [u8]>,
 }
 
-/// The necessary literals of the built-in vendors' name patterns, sorted by pattern.
+/// The necessary literals of the built-in taxonomy's filtered patterns (vendors' names,
+/// category terms, permission words), sorted by pattern.
 #[derive(Serialize, Deserialize)]
 struct NecessaryImage<'a> {
     #[serde(borrow)]
@@ -60,7 +61,7 @@ struct NecessaryImage<'a> {
 
 type Literals<'a> = Option<Vec<&'a Bytes>>;
 
-const STORED_NECESSARY: &[u8] = include_bytes!("index/vendors.bin");
+const STORED_NECESSARY: &[u8] = include_bytes!("index/taxonomy.bin");
 
 /// `pattern`'s necessary literals when they are stored (see [`super::necessary_literals`]).
 pub(super) fn stored_necessary_literals(pattern: &str) -> Option<Option<Vec<Vec<u8>>>> {
@@ -224,9 +225,7 @@ mod tests {
     }
 
     fn encode_necessary(set: &crate::rules::RuleSet) -> Vec<u8> {
-        let mut sources: Vec<String> = (set.taxonomy.vendors.iter())
-            .map(|vendor| vendor.names_pattern())
-            .collect();
+        let mut sources = set.taxonomy.filtered_patterns();
         sources.sort();
         sources.dedup();
         let literals: Vec<Option<Vec<Vec<u8>>>> = (sources.iter())
@@ -238,7 +237,7 @@ mod tests {
                     let set = set
                         .as_ref()
                         .map(|set| set.iter().map(|l| Bytes::new(l)).collect());
-                    (source.as_str(), set)
+                    (*source, set)
                 })
                 .collect(),
         };
@@ -255,7 +254,7 @@ mod tests {
         });
         let fresh = fresh
             .into_iter()
-            .chain([("vendors", encode_necessary(&set))]);
+            .chain([("taxonomy", encode_necessary(&set))]);
         let stored = [stored(Lang::En), stored(Lang::Zh), STORED_NECESSARY];
         for ((name, fresh), stored) in fresh.zip(stored) {
             if fresh == stored {
