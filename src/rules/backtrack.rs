@@ -239,12 +239,26 @@ pub struct Scratch {
     ends: Vec<usize>,
     visited: Vec<u32>,
     stamp: u32,
+    /// For each instruction that is a run, its last walk in this search.
+    walks: Vec<Walk>,
+}
+
+/// A run's walk over the text: every character from `from` to `to` is in its class, and
+/// the walk stopped at `to` after `max` characters (`capped`) or where the class ends.
+/// Every place where it could end was pushed during the exploration from `start`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Walk {
+    stamp: u32,
+    start: usize,
+    from: usize,
+    to: usize,
+    capped: bool,
 }
 
 impl Scratch {
     /// Start a search over `positions` positions of a program with `slots` join points.
     /// False when the table would be too large.
-    fn reset(&mut self, slots: usize, positions: usize) -> bool {
+    fn reset(&mut self, slots: usize, positions: usize, insts: usize) -> bool {
         let needed = slots * positions;
         if needed > MAX_VISITED {
             return false;
@@ -252,9 +266,13 @@ impl Scratch {
         if self.visited.len() < needed {
             self.visited.resize(needed, 0);
         }
+        if self.walks.len() < insts {
+            self.walks.resize(insts, Walk::default());
+        }
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
             self.visited.fill(0);
+            self.walks.fill(Walk::default());
             self.stamp = 1;
         }
         self.stack.clear();
@@ -401,7 +419,7 @@ impl Program {
         text: &str,
         start: usize,
     ) -> Option<Option<usize>> {
-        if !scratch.reset(self.slots, text.len() - start + 1) {
+        if !scratch.reset(self.slots, text.len() - start + 1, self.insts.len()) {
             return None;
         }
         Some(self.explore(scratch, text.as_bytes(), start, start))
@@ -421,7 +439,7 @@ impl Program {
         text: &str,
         at: usize,
     ) -> Option<Option<(usize, usize)>> {
-        if !scratch.reset(self.slots, text.len() - at + 1) {
+        if !scratch.reset(self.slots, text.len() - at + 1, self.insts.len()) {
             return None;
         }
         if self.start_anchored {
@@ -463,6 +481,7 @@ impl Program {
             ends,
             visited,
             stamp,
+            walks,
         } = scratch;
         let stamp = *stamp;
         stack.push((0, start));
@@ -514,6 +533,24 @@ impl Program {
                         ends.clear();
                         let mut at = pos;
                         let mut count = 0u32;
+                        // From a later start, a walk inside the run's last walk in an
+                        // exploration that failed ends only where that one ended, or beyond it,
+                        // and every state there failed: it goes on from where that walk stopped.
+                        let walk = &mut walks[pc];
+                        if walk.stamp == stamp
+                            && walk.start < start
+                            && (walk.from..=walk.to).contains(&pos)
+                        {
+                            if !walk.capped {
+                                break;
+                            }
+                            let skipped = text[walk.from..pos]
+                                .iter()
+                                .filter(|&&b| b & 0xC0 != 0x80)
+                                .count() as u32;
+                            at = walk.to;
+                            count = max - skipped;
+                        }
                         loop {
                             if count >= min
                                 && (follows.empty
@@ -532,6 +569,13 @@ impl Program {
                                 _ => break,
                             }
                         }
+                        *walk = Walk {
+                            stamp,
+                            start,
+                            from: pos,
+                            to: at,
+                            capped: count == max,
+                        };
                         let next = next as u32;
                         if greedy {
                             stack.extend(ends.iter().map(|&end| (next, end)));
@@ -894,10 +938,63 @@ mod tests {
             "(?:(?:个人信息|个人资料|位置)|(?:手机号码?|电话|邮箱)|\\d{4}年)[^。]{0,8}?(?:用于|以便|、)",
             r"(?i)(?:\bcall\b|contact|\bk|privacy@)[a-z.@]{0,12}",
             "(?:、|及|和|以及)[^。;,]{0,8}?(?:手机号码|位置信息|个人信息|信息)",
+            // runs walked again from later starts: capped or stopped by the class, lazy
+            // and greedy, with a minimum, and one run reached at several places
+            r"[\p{Han}]{1,3}信息",
+            r"[\p{Han}]{2,4}?(?:信息|登录)",
+            r"[^,;。]{3,5}(?:推荐|资料)",
+            r"(?:收集|使用)?[^,]{0,2}?位置",
+            r"(?:[^,。]{0,2}您){2}",
+            r"[a-z]{2,3}@|[a-z]{1,2}\.com",
+            r"(?:[^,。]{0,3}(?:的|信息)){1,3}[^,。]{0,2}?登录",
         ] {
             let (expected, found) = both(pattern, text);
             assert_eq!(found, expected, "{pattern}");
         }
+    }
+
+    /// Patterns built from runs, literals and repetitions, so that runs are walked again
+    /// from later starts and reached at several places in one exploration.
+    #[test]
+    fn repeated_runs_match_like_the_regex_crate() {
+        let atoms = [
+            "[^,]{0,2}",
+            "[^,]{1,3}?",
+            "[^,]{2,4}?",
+            "您",
+            "(?:您|的)",
+            "[a-c]{0,2}",
+            "(?:ab|a)",
+            "c",
+        ];
+        let texts = ["您的您的您,的您您的", "abcabcab,cabab", "aabbcc您的abca"];
+        let mut compared = 0;
+        for a in atoms {
+            for b in atoms {
+                for c in atoms {
+                    for repeat in ["", "{2}", "{1,3}", "{2,3}?"] {
+                        let pattern = format!("(?:{a}{b}){repeat}{c}");
+                        let hir = regex_syntax::parse(&pattern).unwrap();
+                        if hir.properties().minimum_len() == Some(0) {
+                            continue;
+                        }
+                        let regex = Regex::new(&pattern).unwrap();
+                        let program = program(&pattern);
+                        let mut scratch = Scratch::default();
+                        for text in texts {
+                            for (at, _) in text.char_indices() {
+                                let expected =
+                                    regex.find_at(text, at).map(|m| (m.start(), m.end()));
+                                let found = program.find(&mut scratch, text, at).unwrap();
+                                assert_eq!(found, expected, "{pattern} in {text} from {at}");
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 10_000, "only {compared} searches compared");
     }
 
     #[test]

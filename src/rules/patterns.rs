@@ -172,8 +172,26 @@ impl Branch {
         if let Some(program) = self.program(patterns)
             && let Some(found) = with_scratch(|scratch| program.anchored(scratch, text, start))
         {
+            // Debug builds (the test suite, fuzzing) check every search against the regex crate.
+            debug_assert_eq!(
+                found,
+                self.anchored_by_regex(patterns, text, start, end),
+                "branch {} of pattern {} in {text:?} at {start}",
+                self.nth,
+                self.pattern
+            );
             return found;
         }
+        self.anchored_by_regex(patterns, text, start, end)
+    }
+
+    fn anchored_by_regex(
+        &self,
+        patterns: &[Pattern],
+        text: &str,
+        start: usize,
+        end: usize,
+    ) -> Option<usize> {
         let Engine::Forward(forward) = self.engine(patterns) else {
             unreachable!("anchored branches get a forward engine");
         };
@@ -185,8 +203,24 @@ impl Branch {
         if let Some(program) = self.program(patterns)
             && let Some(found) = with_scratch(|scratch| program.find(scratch, text, at))
         {
+            debug_assert_eq!(
+                found,
+                self.unanchored_by_regex(patterns, text, at),
+                "branch {} of pattern {} in {text:?} from {at}",
+                self.nth,
+                self.pattern
+            );
             return found;
         }
+        self.unanchored_by_regex(patterns, text, at)
+    }
+
+    fn unanchored_by_regex(
+        &self,
+        patterns: &[Pattern],
+        text: &str,
+        at: usize,
+    ) -> Option<(usize, usize)> {
         let Engine::Meta(regex) = self.engine(patterns) else {
             unreachable!("unanchored branches get the meta engine");
         };
