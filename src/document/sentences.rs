@@ -19,36 +19,42 @@ const ABBREVIATIONS: &[&str] = &[
 pub(crate) fn split(text: &str, lang: Lang) -> Vec<Range<usize>> {
     let mut sentences = Vec::new();
     let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (at, c) = chars[i];
+    let mut at = 0;
+    // Only these bytes can start a terminator (0xE3 leads '。').
+    let may_end = |b: &u8| matches!(b, b'\n' | b';' | b'!' | b'?' | b'.' | 0xE3);
+    while let Some(offset) = text.as_bytes()[at..].iter().position(may_end) {
+        let i = at + offset;
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
         let ends = match c {
             '\n' => true,
             '。' => true,
             ';' => lang == Lang::Zh,
-            '!' | '?' => !inside_token(&chars, i),
-            '.' => lang == Lang::En && ends_english_sentence(text, &chars, i),
+            '!' | '?' => !inside_token(text, i),
+            '.' => lang == Lang::En && ends_english_sentence(text, i),
             _ => false,
         };
+        at = i + c.len_utf8();
         if ends {
-            let mut end = at + c.len_utf8();
-            let mut j = i + 1;
             if c != '\n' {
-                while j < chars.len() && CLOSERS.contains(&chars[j].1) {
-                    end = chars[j].0 + chars[j].1.len_utf8();
-                    j += 1;
-                }
+                at += closers_at(text, at);
             }
-            push_trimmed(text, start..end, &mut sentences);
-            start = end;
-            i = j;
-        } else {
-            i += 1;
+            push_trimmed(text, start..at, &mut sentences);
+            start = at;
         }
     }
     push_trimmed(text, start..text.len(), &mut sentences);
     sentences
+}
+
+/// The length of the closing quotes and brackets at `at`.
+fn closers_at(text: &str, at: usize) -> usize {
+    text[at..]
+        .chars()
+        .take_while(|c| CLOSERS.contains(c))
+        .map(char::len_utf8)
+        .sum()
 }
 
 fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
@@ -61,35 +67,29 @@ fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
     }
 }
 
-/// `!` or `?` between two non-space ASCII characters belongs to a URL or code.
-fn inside_token(chars: &[(usize, char)], i: usize) -> bool {
-    let before = i.checked_sub(1).map(|j| chars[j].1);
-    let after = chars.get(i + 1).map(|&(_, c)| c);
+/// `!` or `?` at `at` between two non-space ASCII characters belongs to a URL or code.
+fn inside_token(text: &str, at: usize) -> bool {
+    let before = text[..at].chars().next_back();
+    let after = text[at + 1..].chars().next();
     matches!((before, after), (Some(b), Some(a)) if b.is_ascii_graphic() && a.is_ascii_graphic() && !CLOSERS.contains(&a))
 }
 
-fn ends_english_sentence(text: &str, chars: &[(usize, char)], i: usize) -> bool {
+/// Whether the period at `at` ends a sentence.
+fn ends_english_sentence(text: &str, at: usize) -> bool {
     // The next non-closer character must be whitespace (or the end), then a sentence start.
-    let mut j = i + 1;
-    while j < chars.len() && CLOSERS.contains(&chars[j].1) {
-        j += 1;
-    }
-    match chars.get(j) {
+    let after = at + 1 + closers_at(text, at + 1);
+    match text[after..].chars().next() {
         None => return true,
-        Some(&(_, c)) if !c.is_whitespace() => return false,
+        Some(c) if !c.is_whitespace() => return false,
         _ => {}
     }
-    let next = chars[j..]
-        .iter()
-        .map(|&(_, c)| c)
-        .find(|c| !c.is_whitespace());
+    let next = text[after..].chars().find(|c| !c.is_whitespace());
     if let Some(next) = next
         && next.is_lowercase()
     {
         return false;
     }
     // The word before the period.
-    let (at, _) = chars[i];
     let word_start = text[..at]
         .rfind(|c: char| !(c.is_alphanumeric() || c == '.'))
         .map_or(0, |p| {
