@@ -98,9 +98,21 @@ fn numbering_patterns() -> &'static [(Matcher, Style, MayStart)] {
     })
 }
 
+/// The Chinese characters a marker can start with.
+const HAN_MARKER_STARTS: &str = "第一二三四五六七八九十百零两";
+
 /// The numbering style at the start of `text` and the byte length of the marker.
 pub(crate) fn numbering(text: &str) -> Option<(Style, usize)> {
     let first = text.chars().next()?;
+    // Most lines start with a Chinese character that no marker starts with.
+    if super::is_han(first) && !HAN_MARKER_STARTS.contains(first) {
+        return None;
+    }
+    marker(text, first)
+}
+
+/// [`numbering`] by trying each pattern that can start with `first`, the first character.
+fn marker(text: &str, first: char) -> Option<(Style, usize)> {
     for (pattern, style, may_start) in numbering_patterns() {
         if !may_start(first) {
             continue;
@@ -518,6 +530,26 @@ fn pick_title(blocks: &[Block]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut for Chinese characters agrees with trying every pattern.
+    #[test]
+    fn only_numerals_and_ordinals_start_chinese_markers() {
+        let han = (0x3400..=0x4DBF)
+            .chain(0x4E00..=0x9FFF)
+            .chain(0xF900..=0xFAFF)
+            .chain(0x20000..=0x2FA1F)
+            .filter_map(char::from_u32);
+        let mut markers = 0;
+        for c in han {
+            for rest in ["、", ".", "一部分", "1条", "十章", " 、"] {
+                let text = format!("{c}{rest}标题");
+                let found = marker(&text, c);
+                assert_eq!(numbering(&text), found, "{text}");
+                markers += usize::from(found.is_some());
+            }
+        }
+        assert!(markers >= 20, "only {markers} markers among the samples");
+    }
 
     #[test]
     fn recognises_chinese_numbering() {
