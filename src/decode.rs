@@ -88,7 +88,11 @@ pub fn decode(bytes: &[u8], is_html: bool) -> Decoded {
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         return decode_with(encoding, &bytes[bom..], bom);
     }
-    if let Some(encoding) = sniff_utf16(bytes) {
+    // Validated once: most files are UTF-8.
+    let utf8 = std::str::from_utf8(bytes).ok();
+    if utf8.is_none()
+        && let Some(encoding) = sniff_utf16(bytes)
+    {
         return decode_with(encoding, bytes, 0);
     }
     if let Some(offset) = memchr_nul(bytes) {
@@ -99,7 +103,7 @@ pub fn decode(bytes: &[u8], is_html: bool) -> Decoded {
             offsets: OriginalOffsets::identity(0),
         };
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
+    if let Some(text) = utf8 {
         return Decoded::utf8(text.to_string());
     }
     if mostly_utf8(bytes) {
@@ -188,13 +192,14 @@ fn encoding_name(encoding: &'static Encoding) -> &'static str {
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
+    memchr::memchr(0, bytes)
 }
 
-/// UTF-16 without a byte-order mark: NUL bytes on one parity (mostly ASCII text), or
-/// code units that are almost all printable ASCII, CJK or CJK punctuation.
+/// UTF-16 without a byte-order mark in bytes that are not UTF-8: NUL bytes on one parity
+/// (mostly ASCII text), or code units that are almost all printable ASCII, CJK or CJK
+/// punctuation.
 fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 || std::str::from_utf8(bytes).is_ok() {
+    if bytes.len() < 4 || bytes.len() % 2 != 0 {
         return None;
     }
     let sample = &bytes[..bytes.len().min(8192)];

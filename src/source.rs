@@ -150,8 +150,8 @@ impl SourceFile {
 fn line_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = vec![0];
-    for (i, &b) in bytes.iter().enumerate() {
-        let ends_line = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        let ends_line = bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n');
         if ends_line {
             starts.push(i + 1);
         }

@@ -440,26 +440,21 @@ fn setext_title(text: &str) -> bool {
 }
 
 fn split_lines(source: &MappedText) -> Vec<Line> {
-    let text = source.text.as_str();
+    let bytes = source.text.as_bytes();
     let mut lines = Vec::new();
     let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i <= bytes.len() {
-        let at_end = i == bytes.len();
-        if at_end || bytes[i] == b'\n' || bytes[i] == b'\r' {
-            let range = start..i;
-            lines.push(classify(source, range));
-            if at_end {
-                break;
-            }
-            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
-                i += 1;
-            }
-            start = i + 1;
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        // The '\n' of a "\r\n" was passed over with its '\r'.
+        if i < start {
+            continue;
         }
-        i += 1;
+        lines.push(classify(source, start..i));
+        start = i + 1;
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            start += 1;
+        }
     }
+    lines.push(classify(source, start..bytes.len()));
     lines
 }
 
@@ -546,7 +541,8 @@ fn push_stripped(
     let mut strong = false;
     let mut piece_start = 0;
     let mut i = 0;
-    while i < bytes.len() {
+    while let Some(offset) = memchr::memchr2(b'*', b'\\', &bytes[i..]) {
+        i += offset;
         let skip = if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'*') {
             Some(2)
         } else if bytes[i] == b'\\' && bytes.get(i + 1).is_some_and(u8::is_ascii_punctuation) {
@@ -570,6 +566,9 @@ fn push_stripped(
                 }
             }
             None => i += 1,
+        }
+        if i >= bytes.len() {
+            break;
         }
     }
     if piece_start < line.len() {
