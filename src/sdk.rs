@@ -630,25 +630,38 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     let text = &doc.blocks[block].text;
     let start = numbering_end(text);
     let rest = &text[start..];
-    let name_end = matcher(
-        &NAME,
-        r"^[^:;,。(]{1,40}?(?:SDK|sdk|插件|Kit|Sdk)\)?(?:\s*\([^)]{0,40}\))?",
-    )
-    .find(rest)
-    .map(|m| m.end)
-    .or_else(|| {
-        // A known vendor's product named before a colon.
-        let colon = rest.find(':')?;
-        let head = &rest[..colon];
-        // "友盟+隐私说明: <https://…>" is a link line, not an entry.
-        let plain = !head.contains(['<', '[', '('])
-            && !head.ends_with("http")
-            && !head.ends_with("https")
-            && !["隐私", "政策", "协议", "说明", "链接", "网址"]
-                .iter()
-                .any(|word| head.contains(word));
-        (plain && head.chars().count() <= 30 && taxonomy.vendor_in(head).is_some()).then_some(colon)
-    })?;
+    // The name's suffix starts within its first 41 characters: most blocks have none there.
+    let head = rest
+        .char_indices()
+        .nth(44)
+        .map_or(rest, |(i, _)| &rest[..i]);
+    let suffixed = ["SDK", "sdk", "插件", "Kit", "Sdk"]
+        .iter()
+        .any(|suffix| head.contains(suffix));
+    let name_end = suffixed
+        .then(|| {
+            matcher(
+                &NAME,
+                r"^[^:;,。(]{1,40}?(?:SDK|sdk|插件|Kit|Sdk)\)?(?:\s*\([^)]{0,40}\))?",
+            )
+            .find(rest)
+        })
+        .flatten()
+        .map(|m| m.end)
+        .or_else(|| {
+            // A known vendor's product named before a colon.
+            let colon = rest.find(':')?;
+            let head = &rest[..colon];
+            // "友盟+隐私说明: <https://…>" is a link line, not an entry.
+            let plain = !head.contains(['<', '[', '('])
+                && !head.ends_with("http")
+                && !head.ends_with("https")
+                && !["隐私", "政策", "协议", "说明", "链接", "网址"]
+                    .iter()
+                    .any(|word| head.contains(word));
+            (plain && head.chars().count() <= 30 && taxonomy.vendor_in(head).is_some())
+                .then_some(colon)
+        })?;
     let name = &rest[..name_end];
     // Prose that happens to start with an SDK's name is not a list entry.
     let prose = matcher(
