@@ -195,6 +195,18 @@ pub struct TextBuilder {
 }
 
 impl TextBuilder {
+    /// A builder for the text of about `len` source bytes: a line is pushed a piece at a
+    /// time, and growing its buffers step by step costs more than the pieces.
+    pub fn with_capacity(len: usize) -> Self {
+        TextBuilder {
+            text: String::with_capacity(len),
+            map: OffsetMap {
+                segs: Vec::with_capacity(len / 16 + 1),
+            },
+            ..TextBuilder::default()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }

@@ -460,7 +460,7 @@ fn split_lines(source: &MappedText) -> Vec<Line> {
 
 fn classify(source: &MappedText, range: Range<usize>) -> Line {
     let raw = &source.text[range.clone()];
-    let mut builder = TextBuilder::default();
+    let mut builder = TextBuilder::with_capacity(range.len());
     push_line(&mut builder, source, range.clone());
     let trimmed = builder.text().trim();
     let raw_trimmed = raw.trim();
