@@ -703,12 +703,13 @@ struct Scratch {
     present: Stamps,
     /// Sets whose places in the current sentence an anchored candidate needs.
     needed: Stamps,
-    /// The literal occurrences of the current block: (sentence, start, literal).
-    hits: Vec<(usize, usize, usize)>,
+    /// The literal occurrences of the current block: (sentence, start, literal), in 32 bits
+    /// (see [`narrow`]): the pass reads millions of them.
+    hits: Vec<(u32, u32, u32)>,
     present_sets: Vec<SetId>,
     anchored: Vec<usize>,
     /// Where the needed sets occur in the current sentence: (set, start), sorted.
-    places: Vec<(u32, usize)>,
+    places: Vec<(u32, u32)>,
     /// Candidates of the current sentence, to sort by pattern, branch and start.
     in_sentence: Vec<Candidate>,
     candidates: Vec<Candidate>,
@@ -754,7 +755,7 @@ impl Scratch {
                     sentence += 1;
                 }
                 if sentences.get(sentence).is_some_and(|s| s.start <= at) {
-                    self.hits.push((sentence, at, hit.literal as usize));
+                    self.hits.push((narrow(sentence), narrow(at), hit.literal));
                 }
             }
         }
@@ -765,7 +766,7 @@ impl Scratch {
         let mut by_sentence = hits.chunk_by(|x, y| x.0 == y.0).peekable();
         for (sentence, range) in sentences.iter().enumerate() {
             let in_sentence = match by_sentence.peek() {
-                Some(group) if group[0].0 == sentence => by_sentence.next().unwrap_or(&[]),
+                Some(group) if group[0].0 as usize == sentence => by_sentence.next().unwrap_or(&[]),
                 _ => &[],
             };
             self.sentence(index, block, sentence, range.start, in_sentence);
@@ -779,13 +780,14 @@ impl Scratch {
         block: usize,
         sentence: usize,
         base: usize,
-        hits: &[(usize, usize, usize)],
+        hits: &[(u32, u32, u32)],
     ) {
         self.literals.next();
         self.present.next();
         self.needed.next();
         self.present_sets.clear();
         for &(_, _, literal) in hits {
+            let literal = literal as usize;
             if self.literals.insert(literal) {
                 for &set in index.sets_of.get(literal) {
                     if self.present.insert(set as usize) {
@@ -828,9 +830,9 @@ impl Scratch {
             let places = &mut self.places;
             places.clear();
             for &(_, start, literal) in hits {
-                for &set in index.placed_sets_of.get(literal) {
+                for &set in index.placed_sets_of.get(literal as usize) {
                     if self.needed.contains(set as usize) {
-                        places.push((set, start - base));
+                        places.push((set, narrow(start as usize - base)));
                     }
                 }
             }
@@ -841,12 +843,12 @@ impl Scratch {
                 // A match holds a literal of each other set: a start is tried only when one
                 // follows it closely enough.
                 let longest = index.heads[b].longest as usize;
-                let within_reach = |start: usize| {
+                let within_reach = |start: u32| {
                     required[1..].iter().all(|&set| {
                         let next = places.partition_point(|&place| place < (set, start));
-                        places
-                            .get(next)
-                            .is_some_and(|&(s, at)| s == set && at < start + longest)
+                        places.get(next).is_some_and(|&(s, at)| {
+                            s == set && (at as usize) < start as usize + longest
+                        })
                     })
                 };
                 let main = required[0];
@@ -856,7 +858,7 @@ impl Scratch {
                         .iter()
                         .take_while(|&&(s, _)| s == main)
                         .filter(|&&(_, start)| within_reach(start))
-                        .map(|&(_, start)| candidate(b, start)),
+                        .map(|&(_, start)| candidate(b, start as usize)),
                 );
             }
         }
