@@ -64,7 +64,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOnArg>,
     /// Report files larger than this many MiB as skipped instead of checking them
-    /// [default: 64].
+    /// [default: 64; at most 2047].
     #[arg(long = "max-file-size", value_name = "MIB")]
     pub max_file_size_mib: Option<u64>,
     /// Document language; `auto` detects it from the share of Chinese characters.

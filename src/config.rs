@@ -31,6 +31,9 @@ pub const DEFAULT_INCLUDE: &[&str] = &[
 
 /// Files larger than this are listed as skipped rather than read (no real policy comes close).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+/// The largest `max_file_size_mib`: a file under 2 GiB, whose text stays under 4 GiB once
+/// decoded (UTF-16 and GB18030 grow by up to half in UTF-8).
+const MAX_FILE_SIZE_MIB: u64 = 2047;
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -453,8 +456,9 @@ pub fn resolve(
         .max_file_size_mib
         .or(file.and_then(|f| f.max_file_size_mib))
     {
-        if mib == 0 {
-            let message = "max_file_size_mib must be at least 1".to_string();
+        // Offsets inside a document are kept in 32 bits where millions of them are handled.
+        if !(1..=MAX_FILE_SIZE_MIB).contains(&mib) {
+            let message = format!("max_file_size_mib must be between 1 and {MAX_FILE_SIZE_MIB}");
             errors.push(match (config, cli.max_file_size_mib.is_some()) {
                 (Some(config), false) => {
                     config.error(&[PathSeg::Key("max_file_size_mib")], message)

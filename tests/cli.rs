@@ -303,8 +303,17 @@ fn max_file_size_skips_larger_files() {
     let zero = common::privlint_in(dir.path(), &["check", "."]);
     assert_eq!(zero.code, 2);
     assert!(
-        zero.stderr.contains("max_file_size_mib must be at least 1"),
+        zero.stderr
+            .contains("max_file_size_mib must be between 1 and"),
         "{}",
         zero.stderr
+    );
+    let huge = common::privlint_in(dir.path(), &["check", "--max-file-size", "2048", "."]);
+    assert_eq!(huge.code, 2);
+    assert!(
+        huge.stderr
+            .contains("max_file_size_mib must be between 1 and"),
+        "{}",
+        huge.stderr
     );
 }

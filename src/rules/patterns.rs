@@ -898,10 +898,10 @@ impl Candidate {
     }
 }
 
-/// `n` in 32 bits: counts of blocks, sentences and branches are far below 2³² in any file
-/// privlint reads.
+/// `n` in 32 bits: counts of blocks, sentences and branches, and offsets in a block, are
+/// below 2³² in any file privlint reads (files are under 2 GiB, see `max_file_size_mib`).
 fn narrow(n: usize) -> u32 {
-    u32::try_from(n).expect("fewer than 2^32 blocks, sentences and branches")
+    u32::try_from(n).expect("blocks, sentences, branches and offsets below 2^32")
 }
 
 /// Membership marks that are all cleared at once by moving to a new generation.
