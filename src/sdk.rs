@@ -12,10 +12,10 @@ use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::automaton::Automaton;
-use crate::document::{BlockKind, Document, Lang, TableOrigin};
+use crate::document::{BlockKind, Document, TableOrigin};
 use crate::matcher::{Matcher, matcher};
 use crate::rules::patterns::fold_ascii_case;
-use crate::rules::taxonomy::Taxonomy;
+use crate::rules::taxonomy::{Taxonomy, term_langs};
 
 /// A piece of a block's text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -743,15 +743,6 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
         layout: Layout::Item,
         table: None,
     })
-}
-
-/// The languages of the terms to look for in text of `lang`: English device terms (IMEI,
-/// Android ID) appear in Chinese text too.
-fn term_langs(lang: Lang) -> &'static [Lang] {
-    match lang {
-        Lang::Zh => &[Lang::Zh, Lang::En],
-        Lang::En => &[Lang::En],
-    }
 }
 
 #[cfg(test)]

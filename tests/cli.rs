@@ -299,21 +299,19 @@ fn max_file_size_skips_larger_files() {
     std::fs::write(dir.path().join("privlint.yaml"), "max_file_size_mib: 1\n").unwrap();
     let by_config = common::privlint_in(dir.path(), &["check", "--format", "json", "."]);
     assert_eq!(statuses(&by_config)[0].1, "skipped");
+    // Out of range in the config file (0) and on the command line (2048, which wins).
     std::fs::write(dir.path().join("privlint.yaml"), "max_file_size_mib: 0\n").unwrap();
-    let zero = common::privlint_in(dir.path(), &["check", "."]);
-    assert_eq!(zero.code, 2);
-    assert!(
-        zero.stderr
-            .contains("max_file_size_mib must be between 1 and"),
-        "{}",
-        zero.stderr
-    );
-    let huge = common::privlint_in(dir.path(), &["check", "--max-file-size", "2048", "."]);
-    assert_eq!(huge.code, 2);
-    assert!(
-        huge.stderr
-            .contains("max_file_size_mib must be between 1 and"),
-        "{}",
-        huge.stderr
-    );
+    for args in [
+        &["check", "."][..],
+        &["check", "--max-file-size", "2048", "."],
+    ] {
+        let out = common::privlint_in(dir.path(), args);
+        assert_eq!(out.code, 2, "{args:?}");
+        assert!(
+            out.stderr
+                .contains("max_file_size_mib must be between 1 and"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
 }

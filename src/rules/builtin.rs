@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use super::eval::{Hit, Outcome};
-use super::taxonomy::Taxonomy;
+use super::taxonomy::{Taxonomy, term_langs};
 use super::{Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{Document, Lang};
@@ -118,12 +118,8 @@ fn lacks_scope(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy) -> bool {
     }
     let name = entry.name.text(doc);
     let rest = entry.text(doc).replacen(name, " ", 1);
-    let langs: &[Lang] = match doc.lang {
-        // Device identifiers are written in English in Chinese policies too.
-        Lang::Zh => &[Lang::Zh, Lang::En],
-        Lang::En => &[Lang::En],
-    };
-    !(taxonomy.terms_possibly_in(&rest, langs)).any(|(_, _, term)| term.is_match(&rest))
+    !(taxonomy.terms_possibly_in(&rest, term_langs(doc.lang)))
+        .any(|(_, _, term)| term.is_match(&rest))
 }
 
 /// One finding per entry without a data scope; one for a whole table when none of its

@@ -74,6 +74,15 @@ pub(super) struct VendorSpec {
     pub names: Vec<String>,
 }
 
+/// The languages of the category terms to look for in text of `lang`: English device terms
+/// (IMEI, Android ID) appear in Chinese text too.
+pub fn term_langs(lang: Lang) -> &'static [Lang] {
+    match lang {
+        Lang::Zh => &[Lang::Zh, Lang::En],
+        Lang::En => &[Lang::En],
+    }
+}
+
 /// A personal-information category.
 #[derive(Debug)]
 pub struct Category {
