@@ -1218,15 +1218,28 @@ fn required_literals(hir: &Hir) -> Option<Required> {
             })?
     };
     let (place, set) = options.swap_remove(best);
-    let mut also: Vec<Vec<Vec<u8>>> = options
+    let mut others: Vec<Vec<Vec<u8>>> = options
         .into_iter()
         .map(|(_, other)| other)
-        .filter(|other| shortest(other) >= 2 && *other != set)
+        .filter(|other| shortest(other) >= 2)
         .collect();
-    also.sort_by_key(|other| std::cmp::Reverse(shortest(other)));
-    also.dedup();
+    others.sort_by_key(|other| std::cmp::Reverse(shortest(other)));
+    // A set each of whose literals contains one of another's tells nothing more: the tails
+    // of `browser` (`ser`, `er`) would only put common literals into the automaton.
+    let mut also: Vec<Vec<Vec<u8>>> = Vec::new();
+    for other in others {
+        if !implies(&set, &other) && !also.iter().any(|kept| implies(kept, &other)) {
+            also.push(other);
+        }
+    }
     also.truncate(MAX_ALSO);
     Some(Required { place, set, also })
+}
+
+/// Whether a text holding a literal of `set` always holds one of `other`.
+fn implies(set: &[Vec<u8>], other: &[Vec<u8>]) -> bool {
+    set.iter()
+        .all(|literal| (other.iter()).any(|part| memchr::memmem::find(literal, part).is_some()))
 }
 
 /// Literals (ASCII-lowercased) of which every match of `pattern` contains one, or `None`
