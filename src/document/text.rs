@@ -468,17 +468,8 @@ fn classify(source: &MappedText, range: Range<usize>) -> Line {
         LineKind::Blank
     } else if raw_trimmed.starts_with("<!--") && raw_trimmed.ends_with("-->") {
         LineKind::Comment
-    } else if trimmed.chars().count() >= 3
-        && trimmed
-            .chars()
-            .all(|c| c == trimmed.chars().next().unwrap_or(' ') || c == ' ')
-        && matches!(
-            trimmed.chars().next(),
-            Some('=' | '-' | '*' | '_' | '~' | '#')
-        )
-        && trimmed.chars().filter(|&c| c != ' ').count() >= 3
-    {
-        LineKind::Rule(trimmed.chars().next().unwrap_or('-'))
+    } else if let Some(mark) = thematic_break(trimmed) {
+        LineKind::Rule(mark)
     } else if let Some((level, offset)) = atx(raw) {
         LineKind::Atx(level, range.start + offset)
     } else if numbering(trimmed).is_some_and(|(_, end)| trimmed[end..].trim().is_empty()) {
@@ -492,6 +483,17 @@ fn classify(source: &MappedText, range: Range<usize>) -> Line {
         normalized: trimmed.to_string(),
         builder,
     }
+}
+
+/// The character of a line made of at least three of one of `= - * _ ~ #` (spaces
+/// between them allowed). The first character is tested first: most lines are text.
+fn thematic_break(trimmed: &str) -> Option<char> {
+    let mark = trimmed.chars().next()?;
+    if !matches!(mark, '=' | '-' | '*' | '_' | '~' | '#') {
+        return None;
+    }
+    let all_marks = trimmed.chars().all(|c| c == mark || c == ' ');
+    (all_marks && trimmed.chars().filter(|&c| c == mark).count() >= 3).then_some(mark)
 }
 
 /// `# Title` (up to three spaces of indent): the level and where the title text starts.

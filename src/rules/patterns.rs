@@ -620,8 +620,8 @@ impl PatternTable {
         for (b, block) in doc.blocks.iter().enumerate() {
             scratch.find_candidates(index, b, &block.text, &block.sentences);
         }
-        // Candidates come in document order, and sorted by pattern within each sentence:
-        // a stable counting sort by pattern sorts them all.
+        // Candidates come in document order: a stable counting sort by pattern keeps each
+        // pattern's in that order, a sentence's together.
         for candidate in &scratch.candidates {
             starts[candidate.pattern() + 1] += 1;
         }
@@ -644,8 +644,8 @@ impl PatternTable {
         }
     }
 
-    /// The matches of one pattern in one sentence, given its candidate branches (sorted by
-    /// branch, then start), as `find_iter` of the whole pattern would give them.
+    /// The matches of one pattern in one sentence, given its candidates (each branch's
+    /// together, by start), as `find_iter` of the whole pattern would give them.
     fn find_in_sentence<'c>(
         &'c self,
         index: &'c LangIndex,
@@ -675,6 +675,9 @@ impl PatternTable {
                 next: None,
             });
         }
+        // Of matches starting at the same place, the first branch's wins, as in the whole
+        // pattern's alternation.
+        cursors.sort_unstable_by_key(|cursor| cursor.candidates[0].branch);
         let mut at = 0;
         // No branch matches the empty string, so every match moves `at` forward.
         loop {
@@ -710,8 +713,6 @@ struct Scratch {
     anchored: Vec<usize>,
     /// Where the needed sets occur in the current sentence: (set, start), sorted.
     places: Vec<(u32, u32)>,
-    /// Candidates of the current sentence, to sort by pattern, branch and start.
-    in_sentence: Vec<Candidate>,
     candidates: Vec<Candidate>,
 }
 
@@ -725,7 +726,6 @@ impl Scratch {
             present_sets: Vec::new(),
             anchored: Vec::new(),
             places: Vec::new(),
-            in_sentence: Vec::new(),
             candidates: Vec::new(),
         }
     }
@@ -796,8 +796,7 @@ impl Scratch {
                 }
             }
         }
-        let found = &mut self.in_sentence;
-        found.clear();
+        let found = &mut self.candidates;
         self.anchored.clear();
         let candidate = |b: usize, start| Candidate {
             pattern: index.heads[b].pattern,
@@ -863,15 +862,14 @@ impl Scratch {
             }
         }
         found.extend(index.always.iter().map(|&b| candidate(b, 0)));
-        found.sort_unstable();
-        self.candidates.extend_from_slice(found);
     }
 }
 
 /// A branch that may match in a sentence: for `AtStarts` branches, where one of its start
-/// literals occurs (relative to the sentence). Sorted by pattern, then place. Numbers are
-/// kept in 32 bits: a document with many sentences has millions of candidates.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+/// literals occurs (relative to the sentence). A sentence gives each branch's candidates
+/// together, by start. Numbers are kept in 32 bits: a document with many sentences has
+/// millions of candidates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Candidate {
     pattern: u32,
     block: u32,
@@ -995,7 +993,7 @@ pub struct Matches<'a> {
     table: &'a PatternTable,
     doc: &'a Document,
     index: Option<&'a LangIndex>,
-    /// Sorted by pattern, block, sentence, branch and start.
+    /// Sorted by pattern, block and sentence; in a sentence, each branch's together, by start.
     candidates: Vec<Candidate>,
     /// The candidates of pattern `p` are `candidates[starts[p]..starts[p + 1]]`.
     starts: Vec<usize>,
