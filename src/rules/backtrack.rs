@@ -63,12 +63,24 @@ mod look_repr {
     }
 }
 
-/// A set of characters: a bitmap for ASCII and sorted ranges for the rest.
+/// A set of characters: a bitmap for ASCII and sorted ranges for the rest, with the answer
+/// for the common Chinese characters when the class holds all or none of them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct CharClass {
     ascii: [u64; 2],
     ranges: Box<[(u32, u32)]>,
+    han: Block,
 }
+
+/// How much of the CJK Unified Ideographs block (U+4E00-U+9FFF) a class holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Block {
+    All,
+    None,
+    Part,
+}
+
+const HAN_BLOCK: (u32, u32) = (0x4E00, 0x9FFF);
 
 impl CharClass {
     fn new(ranges: impl Iterator<Item = (u32, u32)>) -> Self {
@@ -82,9 +94,18 @@ impl CharClass {
                 rest.push((start.max(0x80), end));
             }
         }
+        let (first, last) = HAN_BLOCK;
+        let han = if rest.iter().any(|&(s, e)| s <= first && last <= e) {
+            Block::All
+        } else if rest.iter().all(|&(s, e)| e < first || last < s) {
+            Block::None
+        } else {
+            Block::Part
+        };
         CharClass {
             ascii,
             ranges: rest.into_boxed_slice(),
+            han,
         }
     }
 
@@ -92,6 +113,9 @@ impl CharClass {
     fn contains(&self, c: u32) -> bool {
         if c < 0x80 {
             return self.ascii[(c / 64) as usize] & (1 << (c % 64)) != 0;
+        }
+        if self.han != Block::Part && (HAN_BLOCK.0..=HAN_BLOCK.1).contains(&c) {
+            return self.han == Block::All;
         }
         match self.ranges.len() {
             0 => false,
@@ -170,13 +194,17 @@ pub struct Program {
     start_anchored: bool,
 }
 
-/// The arms of an alternation by the character they can start with.
+/// The arms of an alternation by the character they can start with. The characters and
+/// their arms are kept in flat arrays: a vocabulary's dispatch is searched at every place.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Dispatch {
     /// Every arm, in order.
     arms: Box<[u32]>,
-    /// For each character some arm starts with, sorted: the arms to try before it, in order.
-    by_char: Box<[(u32, Box<[u32]>)]>,
+    /// Every character some arm starts with, sorted.
+    chars: Box<[u32]>,
+    /// The arms to try before `chars[i]`, in order, are `before[starts[i]..starts[i + 1]]`.
+    starts: Box<[u32]>,
+    before: Box<[u32]>,
     /// The arms that can start with any character, or with none, in order.
     other: Box<[u32]>,
 }
@@ -186,18 +214,17 @@ impl Dispatch {
         let mut chars: Vec<u32> = firsts.iter().flatten().flatten().copied().collect();
         chars.sort_unstable();
         chars.dedup();
-        let by_char = chars
-            .into_iter()
-            .map(|c| {
-                let arms = arms
-                    .iter()
+        let mut starts = vec![0];
+        let mut before = Vec::new();
+        for &c in &chars {
+            before.extend(
+                arms.iter()
                     .zip(firsts)
                     .filter(|(_, first)| first.as_ref().is_none_or(|chars| chars.contains(&c)))
-                    .map(|(&arm, _)| arm)
-                    .collect();
-                (c, arms)
-            })
-            .collect();
+                    .map(|(&arm, _)| arm),
+            );
+            starts.push(u32::try_from(before.len()).expect("fewer arms than instructions"));
+        }
         let other = arms
             .iter()
             .zip(firsts)
@@ -206,20 +233,19 @@ impl Dispatch {
             .collect();
         Dispatch {
             arms: arms.into(),
-            by_char,
+            chars: chars.into(),
+            starts: starts.into(),
+            before: before.into(),
             other,
         }
     }
 
     #[inline]
     fn arms_before(&self, next: Option<u32>) -> &[u32] {
-        next.and_then(|c| {
-            self.by_char
-                .binary_search_by_key(&c, |(first, _)| *first)
-                .ok()
-                .map(|i| &*self.by_char[i].1)
-        })
-        .unwrap_or(&self.other)
+        match next.map(|c| self.chars.binary_search(&c)) {
+            Some(Ok(i)) => &self.before[self.starts[i] as usize..self.starts[i + 1] as usize],
+            _ => &self.other,
+        }
     }
 }
 
@@ -1012,6 +1038,28 @@ mod tests {
             Some(Some(Regex::new(lazy).unwrap().find(text).unwrap().end()))
         );
         assert_eq!(program(pattern).anchored(&mut scratch, text, 3), Some(None));
+    }
+
+    /// Classes that hold all, none or part of the common Chinese block answer like their
+    /// ranges, inside the block and at its edges.
+    #[test]
+    fn classes_answer_for_the_chinese_block_like_their_ranges() {
+        let classes: [&[(u32, u32)]; 5] = [
+            &[(0x4E00, 0x9FFF)],
+            &[(0x80, 0x3001), (0x3003, 0x10FFFF)],
+            &[(0xA000, 0xA0FF)],
+            &[(0x3000, 0x4DFF), (0xA000, 0xFFFF)],
+            &[(0x4E00, 0x4E00), (0x9FFF, 0x9FFF)],
+        ];
+        for ranges in classes {
+            let class = CharClass::new(ranges.iter().copied());
+            for c in [
+                0x4DFF, 0x4E00, 0x4E01, 0x7000, 0x9FFE, 0x9FFF, 0xA000, 0xA0FF,
+            ] {
+                let expected = ranges.iter().any(|&(s, e)| s <= c && c <= e);
+                assert_eq!(class.contains(c), expected, "{c:X} in {ranges:X?}");
+            }
+        }
     }
 
     #[test]
