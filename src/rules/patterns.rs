@@ -711,8 +711,8 @@ struct Scratch {
     hits: Vec<(u32, u32, u32)>,
     present_sets: Vec<SetId>,
     anchored: Vec<usize>,
-    /// Where the needed sets occur in the current sentence: (set, start), sorted.
-    places: Vec<(u32, u32)>,
+    /// Where the needed sets occur in the current sentence, as [`place`]s, sorted.
+    places: Vec<u64>,
     candidates: Vec<Candidate>,
 }
 
@@ -831,7 +831,7 @@ impl Scratch {
             for &(_, start, literal) in hits {
                 for &set in index.placed_sets_of.get(literal as usize) {
                     if self.needed.contains(set as usize) {
-                        places.push((set, narrow(start as usize - base)));
+                        places.push(place(set, narrow(start as usize - base)));
                     }
                 }
             }
@@ -844,20 +844,22 @@ impl Scratch {
                 let longest = index.heads[b].longest as usize;
                 let within_reach = |start: u32| {
                     required[1..].iter().all(|&set| {
-                        let next = places.partition_point(|&place| place < (set, start));
-                        places.get(next).is_some_and(|&(s, at)| {
-                            s == set && (at as usize) < start as usize + longest
+                        let next = places.partition_point(|&at| at < place(set, start));
+                        places.get(next).is_some_and(|&at| {
+                            at >> 32 == u64::from(set)
+                                && (at as u32 as usize) < start as usize + longest
                         })
                     })
                 };
                 let main = required[0];
-                let first = places.partition_point(|&(s, _)| s < main);
+                let first = places.partition_point(|&at| at < place(main, 0));
                 found.extend(
                     places[first..]
                         .iter()
-                        .take_while(|&&(s, _)| s == main)
-                        .filter(|&&(_, start)| within_reach(start))
-                        .map(|&(_, start)| candidate(b, start as usize)),
+                        .take_while(|&&at| at >> 32 == u64::from(main))
+                        .map(|&at| at as u32)
+                        .filter(|&start| within_reach(start))
+                        .map(|start| candidate(b, start as usize)),
                 );
             }
         }
@@ -900,6 +902,12 @@ impl Candidate {
 /// below 2³² in any file privlint reads (files are under 2 GiB, see `max_file_size_mib`).
 fn narrow(n: usize) -> u32 {
     u32::try_from(n).expect("blocks, sentences, branches and offsets below 2^32")
+}
+
+/// A set's occurrence at `start` in one number, ordered by set, then start: one integer
+/// compares faster than a pair in the sort every sentence with anchored branches needs.
+fn place(set: u32, start: u32) -> u64 {
+    u64::from(set) << 32 | u64::from(start)
 }
 
 /// Membership marks that are all cleared at once by moving to a new generation.
