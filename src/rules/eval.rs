@@ -203,10 +203,15 @@ impl Ctx<'_> {
         }
         for m in found {
             wanted[m.block] = true;
-            if linked && m.block > 0 {
-                wanted[m.block - 1] = true;
-                if let Some(lead) = self.lead_in(m.block) {
-                    wanted[lead] = true;
+            if linked {
+                if m.block > 0 {
+                    wanted[m.block - 1] = true;
+                    if let Some(lead) = self.lead_in(m.block) {
+                        wanted[lead] = true;
+                    }
+                }
+                if let Some(next) = wanted.get_mut(m.block + 1) {
+                    *next = true;
                 }
             }
             // A row is one unit, and a header cell speaks for its column.
@@ -518,8 +523,8 @@ impl Ctx<'_> {
 
     /// Sentences that carry on the thought of sentence `s` of block `b`: the lead-in of a
     /// list (ending with a colon, possibly the previous block), the sentence this one
-    /// continues ("例如:..."), the lead of the list item it is in, and a next sentence that
-    /// refers back ("这些信息用于...").
+    /// continues ("例如:..."), the lead of the list item it is in, and a next sentence, in the
+    /// same paragraph or opening the next one, that refers back ("这些信息用于...").
     fn linked_sentences(&self, b: usize, s: usize) -> Vec<(usize, usize)> {
         let lexicon = &self.set.lexicon;
         let doc = self.doc;
@@ -555,12 +560,22 @@ impl Ctx<'_> {
         if s > 0 && block.kind == BlockKind::ListItem && !linked.contains(&(b, 0)) {
             linked.push((b, 0));
         }
-        if s + 1 < block.sentences.len()
+        // The sentence after, or the next paragraph of the same section when this one ends
+        // its block.
+        let next = if s + 1 < block.sentences.len() {
+            Some((b, s + 1))
+        } else {
+            (doc.blocks.get(b + 1))
+                .filter(|next| next.section == block.section && !next.is_heading())
+                .filter(|next| !next.sentences.is_empty())
+                .map(|_| (b + 1, 0))
+        };
+        if let Some((nb, ns)) = next
             && lexicon.backref[self.lang.index()]
                 .as_ref()
-                .is_some_and(|re| re.get().is_match(sentence(b, s + 1)))
+                .is_some_and(|re| re.get().is_match(sentence(nb, ns)))
         {
-            linked.push((b, s + 1));
+            linked.push((nb, ns));
         }
         linked
     }
