@@ -142,6 +142,14 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         args.paths.clone()
     };
     let mut report = engine::check_paths(&paths, &settings, &rules);
+    if report.files.is_empty() {
+        // Passing because nothing was read would look like compliance.
+        eprintln!(
+            "warning: no files to check under {}: directories are searched for Markdown, HTML \
+             and text policies and for manifests (the configuration's `files` globs change this)",
+            paths_list(&paths)
+        );
+    }
     let accepted = match &args.write_baseline {
         Some(path) => {
             std::fs::write(path, baseline::render(&report)).map_err(|e| {
@@ -195,6 +203,11 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
     std::mem::forget(report);
     std::mem::forget(rules);
     Ok(code)
+}
+
+fn paths_list(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
 }
 
 fn debug_config(path: &std::path::Path, setup: &Setup) -> Result<u8, String> {

@@ -18,6 +18,25 @@ fn clean_policy_exits_zero() {
 }
 
 #[test]
+fn nothing_to_check_is_said_on_stderr() {
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("notes.csv"), "a,b\n").unwrap();
+    let dir = empty.path().to_str().unwrap();
+    let run = privlint(&["check", "--format", "json", dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: no files to check under"),
+        "{}",
+        run.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 0);
+    // A run that reads a file says nothing of the kind.
+    let run = privlint(&["check", "fixtures/docs/zh-complete.md"]);
+    assert!(!run.stderr.contains("no files to check"), "{}", run.stderr);
+}
+
+#[test]
 fn findings_exit_one_unless_below_fail_on() {
     assert_eq!(privlint(&["check", "fixtures/docs/zh-gaps.txt"]).code, 1);
     assert_eq!(
