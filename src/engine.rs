@@ -561,7 +561,14 @@ pub fn lint(
             let sdks = sdks.get_or_insert_with(|| sdk::extract(doc, &rules.taxonomy));
             builtin::evaluate(rule, rules, doc, sdks)
         } else {
-            eval::evaluate(rule, rules, doc, &matches)
+            let mut outcome = eval::evaluate(rule, rules, doc, &matches);
+            if rule.id == builtin::MISSING_SDK_LIST && !outcome.hits.is_empty() {
+                let sdks = sdks.get_or_insert_with(|| sdk::extract(doc, &rules.taxonomy));
+                if builtin::lists_sdks(rules, doc, sdks) {
+                    outcome.hits.clear();
+                }
+            }
+            outcome
         };
         for hit in outcome.hits {
             let mut finding = finding(rule, doc, &hit);

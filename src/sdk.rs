@@ -152,6 +152,21 @@ fn sdk_heading(text: &str) -> bool {
     .is_match(text)
 }
 
+/// Whether what `block` names at byte `at` is named as an SDK: its sentence says SDK or
+/// plug-in, or the block is a table cell or sits in an SDK list ("我们通过友盟SDK统计" but
+/// not "可使用微信支付").
+pub fn about_sdks(doc: &Document, block: usize, at: usize) -> bool {
+    let text = &doc.blocks[block].text;
+    let sentence = doc.blocks[block]
+        .sentences
+        .iter()
+        .find(|s| s.contains(&at))
+        .map_or(text.as_str(), |s| &text[s.clone()]);
+    says_sdk(sentence)
+        || matches!(doc.blocks[block].kind, BlockKind::TableCell { .. })
+        || sdk_context(doc, block)
+}
+
 /// Whether a block sits under an SDK heading or right after an SDK lead-in.
 fn sdk_context(doc: &Document, block: usize) -> bool {
     let mut section = Some(doc.blocks[block].section);

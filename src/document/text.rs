@@ -434,9 +434,14 @@ fn soft_wrap(text_so_far: &str, previous_line: &str) -> bool {
     !ends_sentence && previous_line.chars().count() >= 20
 }
 
+/// A line a `===` or `---` underline can make a heading: short, not a sentence, and not a
+/// record field ("用途:用于广告投放" before a separator line).
 fn setext_title(text: &str) -> bool {
     let text = text.trim();
-    !text.is_empty() && text.chars().count() <= 60 && !text.contains(['。', ';', '!'])
+    !text.is_empty()
+        && text.chars().count() <= 60
+        && !text.contains(['。', ';', '!'])
+        && record_key(text).is_none()
 }
 
 fn split_lines(source: &MappedText) -> Vec<Line> {
@@ -638,6 +643,25 @@ mod tests {
         assert_eq!(parsed[1], (RawKind::Heading(3), "提示条款".to_string()));
         assert_eq!(parsed[2].1, "本政策将帮助您了解以下内容:");
         assert_eq!(parsed[3].1, "1.在您使用服务时,您同意本政策。");
+    }
+
+    /// A record's last field before a separator line stays a field of the record.
+    #[test]
+    fn a_record_field_is_not_underlined_into_a_heading() {
+        let text =
+            "7.优量汇广告SDK\n涉及信息:手机状态和身份\n用途:用于广告投放展示\n==========\n变更\n";
+        let parsed = blocks(text);
+        assert!(
+            parsed
+                .iter()
+                .all(|(kind, _)| !matches!(kind, RawKind::Heading(_))),
+            "{parsed:?}"
+        );
+        assert!(
+            parsed
+                .iter()
+                .any(|(_, text)| text == "用途:用于广告投放展示")
+        );
     }
 
     #[test]

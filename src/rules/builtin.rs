@@ -3,15 +3,16 @@
 //! runs the ones that read a policy text: the SDK-list checks over the entries
 //! [`crate::sdk::extract`] finds. Manifest checks live in [`crate::manifest`].
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use super::eval::{Hit, Outcome};
-use super::taxonomy::{Taxonomy, term_langs};
+use super::taxonomy::{Taxonomy, Vendor, term_langs};
 use super::{Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{Document, Lang};
 use crate::matcher::{Matcher, matcher};
-use crate::sdk::{Field, SdkEntry, has_url, list_region, names_entity};
+use crate::sdk::{Field, SdkEntry, about_sdks, has_url, list_region, names_entity};
 
 /// What a built-in check reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub enum Builtin {
 pub const SDK_MISSING_SCOPE: &str = "sdk-missing-scope";
 pub const SDK_ENTRY_INCOMPLETE: &str = "sdk-entry-incomplete";
 pub const THIRD_PARTY_NOT_LISTED: &str = "third-party-mentioned-not-listed";
+/// A pattern rule whose "lists them" side also asks the SDK reader ([`lists_sdks`]).
+pub const MISSING_SDK_LIST: &str = "missing-sdk-list";
 
 /// Every built-in check by rule id.
 pub fn builtin(id: &str) -> Option<Builtin> {
@@ -245,9 +248,10 @@ fn incomplete(rule: &Rule, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
     hits
 }
 
-/// Vendors named in the text (by their SDK or service) that none of the policy's SDK entries
-/// lists. Mentions of an app the user is sent to ("跳转至高德地图App") are not embedded SDKs.
-fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
+/// Whether the mention of a vendor at `range` of `text` is of an SDK or service the app
+/// uses: not an app the user is sent to ("跳转至高德地图App", "关注微信公众号") and not a
+/// denial ("我们不会接入…").
+fn used_at(text: &str, range: Range<usize>) -> bool {
     static JUMP: OnceLock<Matcher> = OnceLock::new();
     static APP_AFTER: OnceLock<Matcher> = OnceLock::new();
     static DENIED: OnceLock<Matcher> = OnceLock::new();
@@ -263,6 +267,50 @@ fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> 
         &DENIED,
         r"(?:不会|未|没有|不)(?:接入|使用|集成|嵌入|共享|提供)[^,;。]{0,6}$|(?i:\b(?:do|does|will) not (?:use|share|integrate)\b)",
     );
+    let before = &text[..range.start];
+    let clause = before
+        .rfind(['。', ';', ','])
+        .map_or(before, |p| &before[p..]);
+    !jump.is_match(clause) && !denied.is_match(clause) && !app_after.is_match(&text[range.end..])
+}
+
+/// Where the policy names vendors' SDKs or services as used: for each vendor named, its
+/// first such mention `keep` accepts (block, range in the block's text).
+fn vendor_mentions<'s>(
+    set: &'s RuleSet,
+    doc: &'s Document,
+    keep: impl Fn(usize, usize) -> bool + 's,
+) -> impl Iterator<Item = (&'s Vendor, usize, Range<usize>)> {
+    let possible = (set.taxonomy).vendors_possibly_in(doc.blocks.iter().map(|b| b.text.as_str()));
+    set.taxonomy
+        .vendors
+        .iter()
+        .zip(possible)
+        .filter(|(_, p)| *p)
+        .filter_map(move |(vendor, _)| {
+            let names = vendor.names()?;
+            doc.blocks.iter().enumerate().find_map(|(b, block)| {
+                names
+                    .find_iter(&block.text)
+                    .find(|m| keep(b, m.start()) && used_at(&block.text, m.range()))
+                    .map(|m| (vendor, b, m.range()))
+            })
+        })
+}
+
+/// Whether the policy lists or names the SDKs it embeds: entries the SDK reader found in any
+/// shape, or a known vendor named as an SDK ("通过友盟SDK、腾讯Bugly收集", a table row; not
+/// "可使用微信支付"). `missing-sdk-list`'s own patterns see one sentence at a time.
+pub fn lists_sdks(set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> bool {
+    !sdks.is_empty()
+        || vendor_mentions(set, doc, |b, at| about_sdks(doc, b, at))
+            .next()
+            .is_some()
+}
+
+/// Vendors named in the text (by their SDK or service) that none of the policy's SDK entries
+/// lists.
+fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
     // Without a list of its own there is nothing to compare with: a policy that names SDKs
     // only in prose is judged by missing-sdk-list.
     if sdks.is_empty() {
@@ -273,51 +321,22 @@ fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> 
         .iter()
         .map(|&b| doc.blocks[b].text.as_str())
         .collect();
-    let mut hits = Vec::new();
-    let possible = (set.taxonomy).vendors_possibly_in(doc.blocks.iter().map(|b| b.text.as_str()));
-    for (vendor, _) in set
-        .taxonomy
-        .vendors
-        .iter()
-        .zip(possible)
-        .filter(|(_, p)| *p)
-    {
-        let Some(names) = vendor.names() else {
-            continue;
-        };
-        if listed.iter().any(|text| names.is_match(text)) {
-            continue;
-        }
-        let mention = doc
-            .blocks
-            .iter()
-            .enumerate()
-            .filter(|(b, _)| !listed_blocks.contains(b))
-            .find_map(|(b, block)| {
-                names
-                    .find_iter(&block.text)
-                    .find(|m| {
-                        let before = &block.text[..m.start()];
-                        let clause = before
-                            .rfind(['。', ';', ','])
-                            .map_or(before, |p| &before[p..]);
-                        !jump.is_match(clause)
-                            && !denied.is_match(clause)
-                            && !app_after.is_match(&block.text[m.end()..])
-                    })
-                    .map(|m| (b, m.range()))
-            });
-        if let Some((block, range)) = mention {
-            let term = doc.blocks[block].text[range.clone()].to_string();
-            hits.push(Hit {
-                severity: rule.severity,
-                block: Some(block),
-                range,
-                terms: vec![term, vendor.label.clone()],
-                limit: None,
-            });
-        }
-    }
+    let mut hits: Vec<Hit> = vendor_mentions(set, doc, |b, _| !listed_blocks.contains(&b))
+        .filter(|(vendor, ..)| {
+            let names = vendor.names().expect("mentioned vendors have names");
+            !listed.iter().any(|text| names.is_match(text))
+        })
+        .map(|(vendor, block, range)| Hit {
+            severity: rule.severity,
+            block: Some(block),
+            terms: vec![
+                doc.blocks[block].text[range.clone()].to_string(),
+                vendor.label.clone(),
+            ],
+            range,
+            limit: None,
+        })
+        .collect();
     hits.sort_by_key(|h| (h.block, h.range.start));
     hits
 }
