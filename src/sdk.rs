@@ -41,6 +41,8 @@ pub enum Layout {
     Line,
     /// A list item or paragraph that starts with the SDK's name.
     Item,
+    /// A heading naming the SDK, its fields in the blocks under it.
+    Heading,
 }
 
 impl Layout {
@@ -50,6 +52,7 @@ impl Layout {
             Layout::Records => "records",
             Layout::Line => "line",
             Layout::Item => "item",
+            Layout::Heading => "heading",
         }
     }
 }
@@ -64,8 +67,9 @@ pub struct SdkEntry {
     /// Every block of the entry (a table row's cells, a run of records, one item).
     pub blocks: Vec<usize>,
     pub layout: Layout,
-    /// Entries of one table share its index; other entries have none.
-    pub table: Option<usize>,
+    /// Entries of one list share a group: the rows of a table (the table's index), the
+    /// entry headings of one section (past the tables' indices). Other entries have none.
+    pub group: Option<usize>,
 }
 
 impl SdkEntry {
@@ -109,7 +113,7 @@ fn role(label: &str) -> Role {
         ),
         (
             &PURPOSE,
-            r"(?i)目的|用途|功能|场景|业务|purpose|usage|use case|function",
+            r"(?i)目的|用途|功能|场景|业务|服务内容|purpose|usage|use case|function",
             Role::Purpose,
         ),
         (
@@ -125,10 +129,15 @@ fn role(label: &str) -> Role {
         ),
         (
             &VENDOR,
-            r"(?i)来源|提供|开发者|开发商|所属|公司|主体|运营|厂商|供应商|机构|第三方名称|合作方名称|合作伙伴|vendor|provider|developer|company|operator|entity|third[- ]part",
+            r"(?i)来源|提供(?:方|者|商|公司|主体|单位)|开发者|开发商|所属|公司|主体|运营|厂商|供应商|机构|第三方名称|合作方名称|合作伙伴|vendor|provider|developer|company|operator|entity|third[- ]part",
             Role::Vendor,
         ),
-        (&NAME, r"(?i)SDK|插件|名称|name|服务", Role::Name),
+        // "服务" alone or "服务商" names the service; "我们提供的服务" names the app's feature.
+        (
+            &NAME,
+            r"(?i)SDK|插件|名称|name|^(?:第三方|合作)?服务(?:商|方)?$",
+            Role::Name,
+        ),
     ];
     checks
         .into_iter()
@@ -260,9 +269,13 @@ pub fn extract(doc: &Document, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
             continue;
         }
         if let Some(entry) = line_entry(doc, index).or_else(|| item_entry(doc, index, taxonomy)) {
+            for &b in &entry.blocks {
+                in_tables[b] = true;
+            }
             entries.push(entry);
         }
     }
+    entries.extend(heading_entries(doc, taxonomy, &in_tables));
     entries.sort_by_key(|e| (e.name.block, e.name.range.start));
     entries
 }
@@ -370,7 +383,7 @@ fn table_entries(doc: &Document, index: usize) -> Vec<SdkEntry> {
             name,
             blocks: cells.iter().flatten().copied().collect(),
             layout: Layout::Table,
-            table: Some(index),
+            group: Some(index),
         });
     }
     entries
@@ -432,7 +445,7 @@ fn record_entries(doc: &Document, index: usize, taxonomy: &Taxonomy) -> Vec<SdkE
             name,
             blocks,
             layout: Layout::Records,
-            table: None,
+            group: None,
         });
     }
     entries
@@ -631,7 +644,7 @@ fn line_entry(doc: &Document, block: usize) -> Option<SdkEntry> {
         name,
         blocks: vec![block],
         layout: Layout::Line,
-        table: None,
+        group: None,
     })
 }
 
@@ -640,8 +653,6 @@ fn line_entry(doc: &Document, block: usize) -> Option<SdkEntry> {
 fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEntry> {
     static NAME: OnceLock<Matcher> = OnceLock::new();
     static PROSE: OnceLock<Matcher> = OnceLock::new();
-    static PURPOSE: OnceLock<Matcher> = OnceLock::new();
-    static COLLECTS: OnceLock<Matcher> = OnceLock::new();
     let text = &doc.blocks[block].text;
     let start = numbering_end(text);
     let rest = &text[start..];
@@ -695,17 +706,141 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     if !(doc.blocks[block].kind == BlockKind::ListItem || sdk_context(doc, block)) {
         return None;
     }
-    let body_start = start + name_end;
-    let body = &text[body_start..];
+    let found = body_fields(doc, block, start + name_end, taxonomy);
+    Some(SdkEntry {
+        name: Field {
+            block,
+            range: start..start + name.trim_end().len(),
+        },
+        vendor: found.vendor,
+        purpose: found.purpose,
+        scope: found.scope,
+        link: found.link,
+        blocks: vec![block],
+        layout: Layout::Item,
+        group: None,
+    })
+}
+
+/// The most blocks under an SDK heading read as its entry.
+const HEADING_ENTRY_BLOCKS: usize = 12;
+
+/// "1、极光推送SDK" or "3、友盟" as a heading, with the entry's fields in the blocks under it
+/// ("使用目的:数据统计", "收集使用的个人信息包括:…", "隐私政策链接:…"). `taken` marks blocks
+/// already read as entries: a heading over a table or list of entries names a group.
+fn heading_entries(doc: &Document, taxonomy: &Taxonomy, taken: &[bool]) -> Vec<SdkEntry> {
+    static SUFFIX: OnceLock<Matcher> = OnceLock::new();
+    let mut entries = Vec::new();
+    for (s, section) in doc.sections.iter().enumerate() {
+        let Some(heading) = section.heading else {
+            continue;
+        };
+        let Some(name) = name_line(doc, heading) else {
+            continue;
+        };
+        let named = name.text(doc);
+        let names_sdk = matcher(
+            &SUFFIX,
+            r"(?:SDK|sdk|Sdk|插件|Kit)\)?(?:\s*\([^)]{0,40}\))?$",
+        )
+        .is_match(named);
+        // A vendor's product named alone ("3、友盟", "腾讯Bugly"), not a topic that mentions
+        // one ("基于微信登录的SDK接入").
+        let names_vendor = named.chars().count() <= 20
+            && !named.contains('的')
+            && taxonomy.vendor_in(named).is_some();
+        if !(names_sdk || names_vendor) {
+            continue;
+        }
+        // The section's own blocks, before its first subsection.
+        let own_end = doc.sections[s + 1..]
+            .iter()
+            .find(|sub| sub.parent == Some(s))
+            .and_then(|sub| sub.heading)
+            .unwrap_or(section.blocks.end);
+        let content: Vec<usize> = (heading + 1..own_end).take(HEADING_ENTRY_BLOCKS).collect();
+        if content.is_empty() || content.iter().any(|&b| taken[b]) {
+            continue;
+        }
+        let mut keyed = BodyFields::default();
+        let mut free = BodyFields::default();
+        for &b in &content {
+            let fields = inline_fields(doc, b);
+            let get = |wanted: Role| {
+                fields
+                    .iter()
+                    .find(|f| f.role == wanted)
+                    .map(|f| f.value.clone())
+            };
+            keyed = keyed.or(BodyFields {
+                vendor: get(Role::Vendor),
+                purpose: get(Role::Purpose),
+                scope: get(Role::Scope).or_else(|| get(Role::Permission)),
+                link: get(Role::Link),
+            });
+            free = free.or(body_fields(doc, b, 0, taxonomy));
+        }
+        // A heading over prose is a topic, not an entry: an entry's text has fields, or
+        // sits in an SDK list.
+        let has_fields = keyed.vendor.is_some()
+            || keyed.purpose.is_some()
+            || keyed.scope.is_some()
+            || keyed.link.is_some();
+        if !(has_fields || sdk_context(doc, heading)) {
+            continue;
+        }
+        let found = keyed.or(free);
+        entries.push(SdkEntry {
+            name,
+            vendor: found.vendor,
+            purpose: found.purpose,
+            scope: found.scope,
+            link: found.link,
+            blocks: std::iter::once(heading).chain(content).collect(),
+            layout: Layout::Heading,
+            group: Some(doc.tables.len() + section.parent.unwrap_or(s)),
+        });
+    }
+    entries
+}
+
+/// What an entry's free text says: its vendor, purpose, data scope and link.
+#[derive(Default)]
+struct BodyFields {
+    vendor: Option<Field>,
+    purpose: Option<Field>,
+    scope: Option<Field>,
+    link: Option<Field>,
+}
+
+impl BodyFields {
+    /// Fill the parts still missing from `other`.
+    fn or(self, other: BodyFields) -> BodyFields {
+        BodyFields {
+            vendor: self.vendor.or(other.vendor),
+            purpose: self.purpose.or(other.purpose),
+            scope: self.scope.or(other.scope),
+            link: self.link.or(other.link),
+        }
+    }
+}
+
+/// The parts of an entry in the free text of `block` from byte `body_start` on ("用于消息推送，
+/// 收集设备标识符…, 由某某公司提供, https://…").
+fn body_fields(doc: &Document, block: usize, body_start: usize, taxonomy: &Taxonomy) -> BodyFields {
+    static PURPOSE: OnceLock<Matcher> = OnceLock::new();
+    static COLLECTS: OnceLock<Matcher> = OnceLock::new();
+    let body = &doc.blocks[block].text[body_start..];
+    let field = |r: Range<usize>| Field {
+        block,
+        range: body_start + r.start..body_start + r.end,
+    };
     let purpose = matcher(
         &PURPOSE,
-        r"(?i)(?:用于|用以|为了|以便|使用目的|目的|作用|功能)[^;。]{1,60}|\b(?:used (?:to|for)|to (?:provide|enable|help|support|analy[sz]e|send|deliver|process))\b[^;.]{1,80}",
+        r"(?i)(?:用于|用以|为(?:了|方便|便于)|以便|以(?:提供|保障|实现|确保|完成|帮助)|使用目的|目的|作用|功能)[^;。]{1,60}|\b(?:used (?:to|for)|to (?:provide|enable|help|support|analy[sz]e|send|deliver|process))\b[^;.]{1,80}",
     )
     .find(body)
-    .map(|m| Field {
-        block,
-        range: body_start + m.start..body_start + m.end,
-    });
+    .map(&field);
     let lang = doc.lang;
     let mut terms: Vec<Range<usize>> = taxonomy
         .terms_possibly_in(body, term_langs(lang))
@@ -714,7 +849,7 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
         .collect();
     if let Some(m) = matcher(
         &COLLECTS,
-        r"(?i)(?:收集|获取|采集|读取)[^;。]{0,30}(?:信息|数据|标识|权限)|(?:访问|调用|使用|申请)[^;。]{0,20}权限|\bcollects?\b[^;.]{1,60}",
+        r"(?i)(?:收集|获取|采集|读取)[^;。]{0,30}(?:信息|数据|标识|权限)|(?:访问|调用|使用|申请)[^;。]{0,20}权限|允许(?:程序|应用|其|该SDK)?(?:访问|读取|获取)[^,;。]{1,30}|\bcollects?\b[^;.]{1,60}",
     )
     .find(body)
     {
@@ -732,32 +867,14 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     let scope = (!terms.is_empty()).then(|| {
         let from = terms.iter().map(|r| r.start).min().unwrap_or(0);
         let to = terms.iter().map(|r| r.end).max().unwrap_or(0);
-        Field {
-            block,
-            range: body_start + from..body_start + to,
-        }
+        field(from..to)
     });
-    let vendor = entity_name(body).map(|r| Field {
-        block,
-        range: body_start + r.start..body_start + r.end,
-    });
-    let link = url_in(body).map(|r| Field {
-        block,
-        range: body_start + r.start..body_start + r.end,
-    });
-    Some(SdkEntry {
-        name: Field {
-            block,
-            range: start..start + name.trim_end().len(),
-        },
-        vendor,
+    BodyFields {
+        vendor: entity_name(body).map(field),
         purpose,
         scope,
-        link,
-        blocks: vec![block],
-        layout: Layout::Item,
-        table: None,
-    })
+        link: url_in(body).map(field),
+    }
 }
 
 #[cfg(test)]

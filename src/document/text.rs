@@ -110,6 +110,11 @@ pub(crate) fn parse(source: &MappedText) -> RawDocument {
                 i = push_pipe_table(&mut doc, source, &lines, i);
                 continue;
             }
+            LineKind::Text if stacked_table_at(&source.text, &lines, i).is_some() => {
+                flush(&mut doc, &mut current);
+                i = push_stacked_table(&mut doc, source, &lines, i);
+                continue;
+            }
             LineKind::Text if tab_table_rows(&source.text, &lines, i) >= 2 => {
                 flush(&mut doc, &mut current);
                 i = push_tab_table(&mut doc, source, &lines, i);
@@ -226,6 +231,35 @@ fn pipe_table_at(lines: &[Line], i: usize) -> bool {
     text.contains('|') && next.normalized.contains('|') && next.normalized.contains("--")
 }
 
+/// Push row `row` of `table`; a cell is one or more pieces of lines (a cell whose text
+/// wraps onto the next line).
+fn push_table_row(
+    doc: &mut RawDocument,
+    source: &MappedText,
+    table: usize,
+    row: usize,
+    cells: Vec<Vec<Range<usize>>>,
+) {
+    for (col, pieces) in cells.into_iter().enumerate() {
+        let mut builder = TextBuilder::default();
+        for (k, piece) in pieces.into_iter().enumerate() {
+            if k > 0 {
+                builder.space(piece.start);
+            }
+            push_line(&mut builder, source, piece);
+        }
+        doc.push(
+            RawKind::TableCell {
+                table,
+                row,
+                col,
+                header: row == 0,
+            },
+            builder,
+        );
+    }
+}
+
 /// Push the pipe table starting at line `i`; returns the index of the first line after it.
 fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i: usize) -> usize {
     let text = &source.text;
@@ -236,37 +270,129 @@ fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i
         return i + 1;
     }
     let table = doc.new_table(TableOrigin::Markup);
-    // A cell is one or more pieces of lines (a cell whose text wraps onto the next line).
-    let push_row = |doc: &mut RawDocument, cells: Vec<Vec<Range<usize>>>, row: usize| {
-        for (col, pieces) in cells.into_iter().enumerate() {
-            let mut builder = TextBuilder::default();
-            for (k, piece) in pieces.into_iter().enumerate() {
-                if k > 0 {
-                    builder.space(piece.start);
-                }
-                push_line(&mut builder, source, piece);
-            }
-            doc.push(
-                RawKind::TableCell {
-                    table,
-                    row,
-                    col,
-                    header: row == 0,
-                },
-                builder,
-            );
-        }
-    };
     let needed = text[lines[i].range.clone()].matches('|').count();
-    push_row(doc, header.into_iter().map(|c| vec![c]).collect(), 0);
+    push_table_row(
+        doc,
+        source,
+        table,
+        0,
+        header.into_iter().map(|c| vec![c]).collect(),
+    );
     let mut row = 1;
     let mut j = i + 2;
     while let Some((cells, next)) = wrapped_row(text, lines, j, needed) {
-        push_row(doc, cells, row);
+        push_table_row(doc, source, table, row, cells);
         row += 1;
         j = next;
     }
     j
+}
+
+/// The cells of a row written one cell per line between lines holding only `|`, from line
+/// `i` to the next blank line: each cell's lines (an empty cell has none), and the index of
+/// the line after the row. None when no `|` line separates cells.
+fn stacked_row(lines: &[Line], i: usize) -> Option<(Vec<Vec<Range<usize>>>, usize)> {
+    let mut cells: Vec<Vec<Range<usize>>> = vec![Vec::new()];
+    let mut j = i;
+    while let Some(line) = lines.get(j) {
+        match line.kind {
+            LineKind::Blank | LineKind::Rule(_) | LineKind::Comment => break,
+            _ if is_separator_line(line) => break,
+            _ if line.normalized == "|" => cells.push(Vec::new()),
+            _ => cells.last_mut().expect("a cell").push(line.range.clone()),
+        }
+        j += 1;
+    }
+    (cells.len() >= 2 && !cells[0].is_empty()).then_some((cells, j))
+}
+
+/// A `---|---` line under a header row.
+fn is_separator_line(line: &Line) -> bool {
+    is_separator_row(&line.normalized, &(0..line.normalized.len()))
+}
+
+/// The first non-blank line from `i` on.
+fn skip_blank(lines: &[Line], mut i: usize) -> usize {
+    while lines.get(i).is_some_and(|l| l.kind == LineKind::Blank) {
+        i += 1;
+    }
+    i
+}
+
+/// A Markdown table whose cells held line breaks, as some HTML exports write it: each cell
+/// on its own lines, a line holding only `|` between cells, a blank line between rows, and
+/// a `---|---` line after the header row. Gives the header's cells and the first line of
+/// the data rows.
+fn stacked_table_at(
+    text: &str,
+    lines: &[Line],
+    i: usize,
+) -> Option<(Vec<Vec<Range<usize>>>, usize)> {
+    // Cheap test first: most lines are not followed by a lone `|`.
+    if lines.get(i + 1).is_none_or(|l| l.normalized != "|") {
+        return None;
+    }
+    let (header, after) = stacked_row(lines, i)?;
+    let separator = lines.get(skip_blank(lines, after))?;
+    (is_separator_line(separator)
+        && text[separator.range.clone()].matches('|').count() + 1 >= header.len())
+    .then(|| (header, skip_blank(lines, skip_blank(lines, after) + 1)))
+}
+
+/// Push the stacked table starting at line `i`; returns the index of the first line after
+/// it. A lone line between two rows belongs to the last cell of the row before (a cell's
+/// line break that lost its place).
+fn push_stacked_table(
+    doc: &mut RawDocument,
+    source: &MappedText,
+    lines: &[Line],
+    i: usize,
+) -> usize {
+    let Some((header, mut j)) = stacked_table_at(&source.text, lines, i) else {
+        return i + 1;
+    };
+    let columns = header.len();
+    let table = doc.new_table(TableOrigin::Markup);
+    push_table_row(doc, source, table, 0, header);
+    let mut rows: Vec<Vec<Vec<Range<usize>>>> = Vec::new();
+    let mut end = j;
+    loop {
+        if let Some((mut cells, next)) = stacked_row(lines, j) {
+            // A header row of the next table ("2)分享功能:" / "服务商 | 服务内容" / "---|---").
+            if lines
+                .get(skip_blank(lines, next))
+                .is_some_and(is_separator_line)
+            {
+                break;
+            }
+            // Extra cells join the last column; missing ones stay empty.
+            while cells.len() > columns {
+                let extra = cells.pop().expect("more cells than columns");
+                cells.last_mut().expect("a cell").extend(extra);
+            }
+            cells.resize(columns, Vec::new());
+            rows.push(cells);
+            end = next;
+            j = skip_blank(lines, next);
+            continue;
+        }
+        let lone = lines.get(j).is_some_and(|l| l.kind == LineKind::Text)
+            && lines.get(j + 1).is_none_or(|l| l.kind == LineKind::Blank);
+        let row_follows = stacked_row(lines, skip_blank(lines, j + 1)).is_some();
+        match rows.last_mut() {
+            Some(last) if lone && row_follows => {
+                let cell = last.last_mut().expect("a cell per column");
+                cell.push(lines[j].range.clone());
+                end = j + 1;
+                j = skip_blank(lines, j + 1);
+            }
+            _ => break,
+        }
+    }
+    for (row, cells) in rows.into_iter().enumerate() {
+        push_table_row(doc, source, table, row + 1, cells);
+    }
+    end
 }
 
 /// The row of a pipe table starting at line `j`, joining the lines a wrapped cell continues
@@ -662,6 +788,73 @@ mod tests {
                 .iter()
                 .any(|(_, text)| text == "用途:用于广告投放展示")
         );
+    }
+
+    /// A table whose cells held line breaks: cells between `|` lines, rows between blanks.
+    #[test]
+    fn stacked_tables_one_cell_per_line() {
+        let text = "第三方SDK\n|\n用途\n|\n收集的信息\n\n---|---|---\n\n友盟+统计\n|\nApp数据分析\n|\n设备信息\n\n获取网络状态\n\n穿山甲SDK\n|\n广告\n|\n\n后文。\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        let cells: Vec<(&str, RawKind)> = doc
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.kind))
+            .collect();
+        let cell = |row, col| {
+            cells.iter().find(|(_, kind)| {
+                matches!(kind, RawKind::TableCell { row: r, col: c, .. } if *r == row && *c == col)
+            })
+        };
+        assert_eq!(cell(0, 2).map(|c| c.0), Some("收集的信息"));
+        assert_eq!(cell(1, 0).map(|c| c.0), Some("友盟+统计"));
+        // A lone line between rows stays in the row before.
+        assert_eq!(cell(1, 2).map(|c| c.0), Some("设备信息获取网络状态"));
+        assert_eq!(cell(2, 1).map(|c| c.0), Some("广告"));
+        // An empty cell leaves no block, as in other tables.
+        assert_eq!(cell(2, 2), None);
+        assert_eq!(cells.last().map(|c| c.0), Some("后文。"));
+        assert!(matches!(
+            cells.last().map(|c| c.1),
+            Some(RawKind::Paragraph)
+        ));
+    }
+
+    /// A caption and a header row start the next stacked table.
+    #[test]
+    fn stacked_tables_split_at_a_repeated_header() {
+        let text = "服务商\n|\n服务内容\n\n---|---\n\n微信\n|\n登录\n\n2)分享功能:\n服务商\n|\n服务内容\n\n---|---\n\nQQ\n|\n分享\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        let cells: Vec<(&str, RawKind)> = doc
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.kind))
+            .collect();
+        let headers: Vec<(&str, usize)> = cells
+            .iter()
+            .filter_map(|(text, kind)| match kind {
+                RawKind::TableCell {
+                    table,
+                    header: true,
+                    col: 0,
+                    ..
+                } => Some((*text, *table)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(headers, vec![("服务商", 0), ("服务商", 1)]);
+        assert!(
+            cells.contains(&("2)分享功能:", RawKind::ListItem)),
+            "{cells:?}"
+        );
+        assert!(cells.iter().any(|(text, kind)| *text == "QQ"
+            && matches!(
+                kind,
+                RawKind::TableCell {
+                    table: 1,
+                    row: 1,
+                    ..
+                }
+            )));
     }
 
     #[test]

@@ -94,13 +94,13 @@ fn list_label(doc: &Document, count: usize) -> String {
     }
 }
 
-/// Entries grouped by their table; entries outside tables stand alone.
+/// Entries grouped by their list (a table, a section of entry headings); others stand alone.
 fn groups(sdks: &[SdkEntry]) -> Vec<Vec<&SdkEntry>> {
     let mut groups: Vec<Vec<&SdkEntry>> = Vec::new();
     for entry in sdks {
         match groups
             .iter_mut()
-            .find(|g| entry.table.is_some() && g[0].table == entry.table)
+            .find(|g| entry.group.is_some() && g[0].group == entry.group)
         {
             Some(group) => group.push(entry),
             None => groups.push(vec![entry]),
