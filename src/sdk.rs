@@ -73,6 +73,19 @@ pub struct SdkEntry {
 }
 
 impl SdkEntry {
+    /// Take in a row that continues this entry: its blocks, and the parts this one lacks.
+    fn absorb(&mut self, row: SdkEntry) {
+        self.vendor = self.vendor.take().or(row.vendor);
+        self.purpose = self.purpose.take().or(row.purpose);
+        self.scope = self.scope.take().or(row.scope);
+        self.link = self.link.take().or(row.link);
+        for block in row.blocks {
+            if !self.blocks.contains(&block) {
+                self.blocks.push(block);
+            }
+        }
+    }
+
     /// The entry's whole text, cell after cell.
     pub fn text(&self, doc: &Document) -> String {
         self.blocks
@@ -250,13 +263,14 @@ pub fn has_url(text: &str) -> bool {
 
 /// All SDK entries of a document, in document order.
 pub fn extract(doc: &Document, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
-    let mut entries = Vec::new();
     let mut in_tables = vec![false; doc.blocks.len()];
+    let mut entries = wrapped_record_entries(doc, &mut in_tables);
     for (index, table) in doc.tables.iter().enumerate() {
-        let found = match table.origin {
+        let mut found = match table.origin {
             TableOrigin::KeyValue => record_entries(doc, index, taxonomy),
             TableOrigin::Markup | TableOrigin::Flattened => table_entries(doc, index),
         };
+        found.retain(|entry| !in_tables[entry.name.block]);
         for entry in &found {
             for &b in &entry.blocks {
                 in_tables[b] = true;
@@ -265,7 +279,13 @@ pub fn extract(doc: &Document, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
         entries.extend(found);
     }
     for (index, block) in doc.blocks.iter().enumerate() {
-        if in_tables[index] || !matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem) {
+        // A numbered item alone under a label ("推送:" / "1.个推推送平台SDK:…") may have
+        // been taken for a heading.
+        let item_like = matches!(
+            block.kind,
+            BlockKind::Paragraph | BlockKind::ListItem | BlockKind::Heading { inferred: true, .. }
+        );
+        if in_tables[index] || !item_like {
             continue;
         }
         if let Some(entry) = line_entry(doc, index).or_else(|| item_entry(doc, index, taxonomy)) {
@@ -330,7 +350,7 @@ fn table_entries(doc: &Document, index: usize) -> Vec<SdkEntry> {
             .map_or(Role::Other, |(_, r)| *r)
     };
     let width = header.len();
-    let mut entries = Vec::new();
+    let mut entries: Vec<SdkEntry> = Vec::new();
     // Under a cell spanning several rows, a row has no cell of its own in that column.
     let mut above: Vec<Option<usize>> = vec![None; width];
     for row in table.rows.iter().skip(table.header_rows) {
@@ -375,7 +395,7 @@ fn table_entries(doc: &Document, index: usize) -> Vec<SdkEntry> {
             let scan = name.text(doc);
             names_entity(scan).then(|| name.clone())
         });
-        entries.push(SdkEntry {
+        let entry = SdkEntry {
             vendor,
             purpose: field(Role::Purpose),
             scope: first(Role::Scope).or_else(|| field(Role::Permission)),
@@ -384,7 +404,13 @@ fn table_entries(doc: &Document, index: usize) -> Vec<SdkEntry> {
             blocks: cells.iter().flatten().copied().collect(),
             layout: Layout::Table,
             group: Some(index),
-        });
+        };
+        // Rows under a name cell spanning them (one permission or data item per row) are
+        // one entry.
+        match entries.last_mut() {
+            Some(previous) if previous.name == entry.name => previous.absorb(entry),
+            _ => entries.push(entry),
+        }
     }
     entries
 }
@@ -434,14 +460,34 @@ fn record_entries(doc: &Document, index: usize, taxonomy: &Taxonomy) -> Vec<SdkE
             continue;
         }
         let mut blocks = row.clone();
-        if !blocks.contains(&name.block) {
-            blocks.insert(0, name.block);
+        // Under a name line, a paragraph before the records ("为了向您及时推送服务通知，
+        // ……需要获取您的设备信息") describes the entry too.
+        let mut prose = BodyFields::default();
+        for b in name.block + 1..first {
+            prose = prose.or(body_fields(doc, b, 0, taxonomy));
+            blocks.push(b);
         }
-        entries.push(SdkEntry {
+        if !blocks.contains(&name.block) {
+            blocks.push(name.block);
+        }
+        let link = get(Role::Link).or_else(|| {
+            let (at, link) = link_after(doc, row.last().copied().unwrap_or(first))?;
+            blocks.extend(at);
+            Some(link)
+        });
+        blocks.sort_unstable();
+        let keyed = BodyFields {
             vendor: get(Role::Vendor),
             purpose: get(Role::Purpose),
             scope: get(Role::Scope).or_else(|| get(Role::Permission)),
-            link: get(Role::Link),
+            link,
+        };
+        let found = keyed.or(prose);
+        entries.push(SdkEntry {
+            vendor: found.vendor,
+            purpose: found.purpose,
+            scope: found.scope,
+            link: found.link,
             name,
             blocks,
             layout: Layout::Records,
@@ -449,6 +495,104 @@ fn record_entries(doc: &Document, index: usize, taxonomy: &Taxonomy) -> Vec<SdkE
         });
     }
     entries
+}
+
+/// Records hard-wrapped at any place, so that a line ends one record and starts the next
+/// ("…使用目的:推送消息" / "收集数据类型:设备信息 官网链接:<…> 第三方SDK名称:Talking"): the
+/// fields of the run of blocks around such a line, split at each name key. The run's blocks
+/// are marked in `taken`.
+fn wrapped_record_entries(doc: &Document, taken: &mut [bool]) -> Vec<SdkEntry> {
+    let eligible = |b: usize| !doc.blocks[b].is_heading();
+    let mut entries = Vec::new();
+    let mut b = 0;
+    while b < doc.blocks.len() {
+        let text = &doc.blocks[b].text;
+        let misaligned = !taken[b]
+            && eligible(b)
+            && text.contains("名称:")
+            && inline_fields(doc, b)
+                .iter()
+                .skip(1)
+                .any(|f| f.role == Role::Name && says_sdk(&text[f.key.clone()]));
+        if !misaligned {
+            b += 1;
+            continue;
+        }
+        let section = doc.blocks[b].section;
+        let in_run = |i: usize| {
+            eligible(i) && doc.blocks[i].section == section && !inline_fields(doc, i).is_empty()
+        };
+        let mut start = b;
+        while start > 0 && !taken[start - 1] && in_run(start - 1) {
+            start -= 1;
+        }
+        let mut end = b + 1;
+        while end < doc.blocks.len() && in_run(end) {
+            end += 1;
+        }
+        let mut current: Option<SdkEntry> = None;
+        for i in start..end {
+            let text = &doc.blocks[i].text;
+            for (k, field) in inline_fields(doc, i).into_iter().enumerate() {
+                if field.role == Role::Name && says_sdk(&text[field.key.clone()]) {
+                    entries.extend(current.take());
+                    // A line that ends the previous record is not this entry's text.
+                    let blocks = if k == 0 { vec![i] } else { Vec::new() };
+                    current = Some(SdkEntry {
+                        name: field.value,
+                        vendor: None,
+                        purpose: None,
+                        scope: None,
+                        link: None,
+                        blocks,
+                        layout: Layout::Records,
+                        group: None,
+                    });
+                    continue;
+                }
+                let Some(entry) = current.as_mut() else {
+                    continue;
+                };
+                let slot = match field.role {
+                    Role::Vendor => &mut entry.vendor,
+                    Role::Purpose => &mut entry.purpose,
+                    Role::Scope | Role::Permission => &mut entry.scope,
+                    Role::Link => &mut entry.link,
+                    Role::Name | Role::Other => continue,
+                };
+                if slot.is_none() {
+                    *slot = Some(field.value);
+                }
+                if entry.blocks.last() != Some(&i) {
+                    entry.blocks.push(i);
+                }
+            }
+        }
+        entries.extend(current);
+        for flag in &mut taken[start..end] {
+            *flag = true;
+        }
+        b = end;
+    }
+    entries
+}
+
+/// A link key left without a value at the end of a record run, with the address on the
+/// next line ("隐私权政策链接:" / "[https://…](https://…)"): the blocks and the address.
+fn link_after(doc: &Document, last: usize) -> Option<(Vec<usize>, Field)> {
+    let key = last + 1;
+    let (label, value) = split_record(doc.blocks.get(key)?.text.trim())?;
+    if !value.is_empty() || role(label) != Role::Link {
+        return None;
+    }
+    let at = key + 1;
+    let text = &doc.blocks.get(at)?.text;
+    let range = url_in(text)?;
+    let before = text[..range.start].trim();
+    before
+        .chars()
+        .all(|c| matches!(c, '[' | '<' | '('))
+        .then(|| (vec![key, at], Field { block: at, range }))
 }
 
 /// A `key:value` field within a block.
@@ -706,7 +850,20 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     if !(doc.blocks[block].kind == BlockKind::ListItem || sdk_context(doc, block)) {
         return None;
     }
-    let found = body_fields(doc, block, start + name_end, taxonomy);
+    let mut found = body_fields(doc, block, start + name_end, taxonomy);
+    let mut blocks = vec![block];
+    // An item taken for a heading may have lost the rest of its line to the next block
+    // ("(4)分享SDK:为了……我们使用了Mobtech" / "Sharesdk,需要访问您的设备标识").
+    let next = block + 1;
+    if doc.blocks[block].is_heading()
+        && doc
+            .blocks
+            .get(next)
+            .is_some_and(|b| b.kind == BlockKind::Paragraph)
+    {
+        found = found.or(body_fields(doc, next, 0, taxonomy));
+        blocks.push(next);
+    }
     Some(SdkEntry {
         name: Field {
             block,
@@ -716,7 +873,7 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
         purpose: found.purpose,
         scope: found.scope,
         link: found.link,
-        blocks: vec![block],
+        blocks,
         layout: Layout::Item,
         group: None,
     })
@@ -732,7 +889,7 @@ fn heading_entries(doc: &Document, taxonomy: &Taxonomy, taken: &[bool]) -> Vec<S
     static SUFFIX: OnceLock<Matcher> = OnceLock::new();
     let mut entries = Vec::new();
     for (s, section) in doc.sections.iter().enumerate() {
-        let Some(heading) = section.heading else {
+        let Some(heading) = section.heading.filter(|&h| !taken[h]) else {
             continue;
         };
         let Some(name) = name_line(doc, heading) else {
@@ -849,7 +1006,7 @@ fn body_fields(doc: &Document, block: usize, body_start: usize, taxonomy: &Taxon
         .collect();
     if let Some(m) = matcher(
         &COLLECTS,
-        r"(?i)(?:收集|获取|采集|读取)[^;。]{0,30}(?:信息|数据|标识|权限)|(?:访问|调用|使用|申请)[^;。]{0,20}权限|允许(?:程序|应用|其|该SDK)?(?:访问|读取|获取)[^,;。]{1,30}|\bcollects?\b[^;.]{1,60}",
+        r"(?i)(?:收集|获取|采集|读取)[^;。]{0,30}(?:信息|数据|标识|权限|token|令牌)|(?:访问|调用|使用|申请)[^;。]{0,20}权限|允许(?:程序|应用|其|该SDK)?(?:访问|读取|获取)[^,;。]{1,30}|\bcollects?\b[^;.]{1,60}",
     )
     .find(body)
     {

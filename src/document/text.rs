@@ -231,16 +231,16 @@ fn pipe_table_at(lines: &[Line], i: usize) -> bool {
     text.contains('|') && next.normalized.contains('|') && next.normalized.contains("--")
 }
 
-/// Push row `row` of `table`; a cell is one or more pieces of lines (a cell whose text
-/// wraps onto the next line).
+/// Push row `row` of `table`, its first cell in column `first_col`; a cell is one or more
+/// pieces of lines (a cell whose text wraps onto the next line).
 fn push_table_row(
     doc: &mut RawDocument,
     source: &MappedText,
-    table: usize,
-    row: usize,
+    (table, row, first_col): (usize, usize, usize),
     cells: Vec<Vec<Range<usize>>>,
 ) {
-    for (col, pieces) in cells.into_iter().enumerate() {
+    for (index, pieces) in cells.into_iter().enumerate() {
+        let col = first_col + index;
         let mut builder = TextBuilder::default();
         for (k, piece) in pieces.into_iter().enumerate() {
             if k > 0 {
@@ -271,17 +271,30 @@ fn push_pipe_table(doc: &mut RawDocument, source: &MappedText, lines: &[Line], i
     }
     let table = doc.new_table(TableOrigin::Markup);
     let needed = text[lines[i].range.clone()].matches('|').count();
+    let columns = header.len();
     push_table_row(
         doc,
         source,
-        table,
-        0,
+        (table, 0, 0),
         header.into_iter().map(|c| vec![c]).collect(),
     );
     let mut row = 1;
     let mut j = i + 2;
     while let Some((cells, next)) = wrapped_row(text, lines, j, needed) {
-        push_table_row(doc, source, table, row, cells);
+        // A short row without outer pipes after a full one is what a table with merged
+        // cells leaves when pasted as text: its cells are the last columns, the cells
+        // on its left span down from the row above.
+        let outer = text[lines[j].range.clone()].trim().starts_with('|')
+            || text[lines[next - 1].range.clone()]
+                .trim_end()
+                .ends_with('|');
+        let first_col = if row > 1 && !outer && cells.len() < columns {
+            doc.mark_spanned(table);
+            columns - cells.len()
+        } else {
+            0
+        };
+        push_table_row(doc, source, (table, row, first_col), cells);
         row += 1;
         j = next;
     }
@@ -353,7 +366,7 @@ fn push_stacked_table(
     };
     let columns = header.len();
     let table = doc.new_table(TableOrigin::Markup);
-    push_table_row(doc, source, table, 0, header);
+    push_table_row(doc, source, (table, 0, 0), header);
     let mut rows: Vec<Vec<Vec<Range<usize>>>> = Vec::new();
     let mut end = j;
     loop {
@@ -390,7 +403,7 @@ fn push_stacked_table(
         }
     }
     for (row, cells) in rows.into_iter().enumerate() {
-        push_table_row(doc, source, table, row + 1, cells);
+        push_table_row(doc, source, (table, row + 1, 0), cells);
     }
     end
 }
@@ -409,10 +422,20 @@ fn wrapped_row(
         return None;
     }
     let mut end = j + 1;
+    let short = pipes;
     while pipes < needed && end < lines.len() && end - j < 8 {
         let line = &lines[end];
         let more = text[line.range.clone()].matches('|').count();
         if line.kind != LineKind::Text || pipes + more > needed {
+            break;
+        }
+        // Short lines alike ("写入外部存储卡 | 写入文件" / "读取手机状态 | 读取手机状态") are
+        // rows under merged cells, not one row wrapped, unless the first breaks off a list
+        // or ends with a separator.
+        let broken_off = text[lines[end - 1].range.clone()]
+            .trim_end()
+            .ends_with(['、', ',', '，', '/', ';', '；', '|']);
+        if end == j + 1 && more == short && !broken_off {
             break;
         }
         pipes += more;
@@ -903,6 +926,32 @@ mod tests {
                 "设备型号",
                 "某某数据有限公司",
                 "后文。"
+            ]
+        );
+    }
+
+    #[test]
+    fn short_rows_under_merged_cells_fill_the_last_columns() {
+        let text = "SDK名称 | 目的 | 权限 | 说明\n---|---|---|---\n某推送SDK | 推送 | 读取存储 | 读文件\n写入存储 | 写文件\n读取手机状态 | 读状态\n某统计SDK | 统计 | 定位 | 校正\n";
+        let doc = parse(&MappedText::identity(text, 0));
+        assert_eq!(doc.spanned, vec![0]);
+        let cells: Vec<(usize, usize, &str)> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b.kind {
+                RawKind::TableCell { row, col, .. } if row == 2 || row == 3 => {
+                    Some((row, col, b.text.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            cells,
+            vec![
+                (2, 2, "写入存储"),
+                (2, 3, "写文件"),
+                (3, 2, "读取手机状态"),
+                (3, 3, "读状态")
             ]
         );
     }

@@ -321,10 +321,19 @@ fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> 
         .iter()
         .map(|&b| doc.blocks[b].text.as_str())
         .collect();
+    // A list row may name the vendor's company rather than the product ("moblink |
+    // 上海游昆信息技术有限公司"); that counts when no other known vendor is that company.
+    let sole_entity = |vendor: &Vendor| {
+        let vendors = &set.taxonomy.vendors;
+        vendors.iter().filter(|v| v.entity == vendor.entity).count() == 1
+    };
     let mut hits: Vec<Hit> = vendor_mentions(set, doc, |b, _| !listed_blocks.contains(&b))
         .filter(|(vendor, ..)| {
             let names = vendor.names().expect("mentioned vendors have names");
-            !listed.iter().any(|text| names.is_match(text))
+            let company = sole_entity(vendor).then_some(vendor.entity.as_str());
+            !listed.iter().any(|text| {
+                names.is_match(text) || company.is_some_and(|entity| text.contains(entity))
+            })
         })
         .map(|(vendor, block, range)| Hit {
             severity: rule.severity,
