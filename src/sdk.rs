@@ -452,9 +452,12 @@ fn record_entries(doc: &Document, index: usize, taxonomy: &Taxonomy) -> Vec<SdkE
             continue;
         };
         let named = name.text(doc);
+        // A record titled with a vendor's own label ("支付宝") names it even where the text
+        // would not (the vendor's names in running text need "支付宝支付", "支付宝SDK").
         if !(keys_say_sdk
             || says_sdk(named)
             || taxonomy.vendor_in(named).is_some()
+            || taxonomy.vendors.iter().any(|v| v.label == named)
             || sdk_context(doc, first))
         {
             continue;
@@ -994,7 +997,7 @@ fn body_fields(doc: &Document, block: usize, body_start: usize, taxonomy: &Taxon
     };
     let purpose = matcher(
         &PURPOSE,
-        r"(?i)(?:用于|用以|为(?:了|方便|便于)|以便|以(?:提供|保障|实现|确保|完成|帮助)|使用目的|目的|作用|功能)[^;。]{1,60}|\b(?:used (?:to|for)|to (?:provide|enable|help|support|analy[sz]e|send|deliver|process))\b[^;.]{1,80}",
+        r"(?i)(?:用于|用以|为(?:了|方便|便于)|以便|以(?:提供|保障|实现|确保|完成|帮助)|使用目的|目的|作用|功能)[^;。]{1,60}|(?:为您)?提供[^,;。]{1,30}(?:服务|功能)|\b(?:used (?:to|for)|to (?:provide|enable|help|support|analy[sz]e|send|deliver|process))\b[^;.]{1,80}",
     )
     .find(body)
     .map(&field);
@@ -1006,7 +1009,7 @@ fn body_fields(doc: &Document, block: usize, body_start: usize, taxonomy: &Taxon
         .collect();
     if let Some(m) = matcher(
         &COLLECTS,
-        r"(?i)(?:收集|获取|采集|读取)[^;。]{0,30}(?:信息|数据|标识|权限|token|令牌)|(?:访问|调用|使用|申请)[^;。]{0,20}权限|允许(?:程序|应用|其|该SDK)?(?:访问|读取|获取)[^,;。]{1,30}|\bcollects?\b[^;.]{1,60}",
+        r"(?i)(?:收集|获取|采集|读取)[^;。]{0,30}(?:信息|数据|标识|权限|token|令牌)|(?:访问|调用|使用|申请)[^;。]{0,20}权限|允许(?:程序|应用|其|该SDK)?(?:访问|读取|获取)[^,;。]{1,30}|(?:访问|读取|获取)[^,;。]{0,12}(?:状态|位置|通讯录|相册|存储|麦克风|相机|摄像头)|\bcollects?\b[^;.]{1,60}",
     )
     .find(body)
     {
