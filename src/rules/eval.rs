@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use super::numbers::parse_number;
 use super::patterns::{Blocks, Match, Matches, PatternId};
@@ -20,6 +21,10 @@ use super::spec::{CheckKind, Scope, Within};
 use super::{DeadlineLimit, Group, Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{BlockKind, Document, Lang};
+use crate::matcher::{Matcher, matcher};
+
+/// The longest heading read as the purpose of its section: a title, not a sentence.
+const HEADING_PURPOSE_CHARS: usize = 40;
 
 /// A finding before it is placed in a file: a block and a range of its text, or the start
 /// of the document when the document has no block to point at.
@@ -212,6 +217,9 @@ impl Ctx<'_> {
                 }
                 if let Some(next) = wanted.get_mut(m.block + 1) {
                     *next = true;
+                }
+                if let Some(heading) = self.section_heading(m.block) {
+                    wanted[heading] = true;
                 }
             }
             // A row is one unit, and a header cell speaks for its column.
@@ -419,10 +427,13 @@ impl Ctx<'_> {
                 _ => {
                     then_units.contains(&self.unit(&m, scope))
                         || (check.linked
-                            && self
+                            && (self
                                 .linked_sentences(m.block, m.sentence)
                                 .iter()
-                                .any(|s| then_sentences.contains(s)))
+                                .any(|s| then_sentences.contains(s))
+                                || self
+                                    .section_heading(m.block)
+                                    .is_some_and(|h| then_sentences.iter().any(|&(b, _)| b == h))))
                 }
             };
             if !satisfied {
@@ -519,6 +530,22 @@ impl Ctx<'_> {
             i = previous;
         }
         None
+    }
+
+    /// The heading of block `b`'s section when it is short enough to state the purpose of
+    /// everything under it ("3. 为您提供安全保护保障"); it links only `then` matches.
+    fn section_heading(&self, b: usize) -> Option<usize> {
+        // "我们在您使用服务时获取的信息" names what is collected and when, not what for.
+        static ABOUT_DATA: OnceLock<Matcher> = OnceLock::new();
+        let about_data = matcher(
+            &ABOUT_DATA,
+            r"(?i)信息|数据|资料|收集|获取|采集|information|data|collect",
+        );
+        let doc = self.doc;
+        doc.sections[doc.blocks[b].section].heading.filter(|&h| {
+            let text = &doc.blocks[h].text;
+            h != b && text.chars().count() <= HEADING_PURPOSE_CHARS && !about_data.is_match(text)
+        })
     }
 
     /// Sentences that carry on the thought of sentence `s` of block `b`: the lead-in of a
