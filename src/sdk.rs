@@ -297,7 +297,36 @@ pub fn extract(doc: &Document, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
     }
     entries.extend(heading_entries(doc, taxonomy, &in_tables));
     entries.sort_by_key(|e| (e.name.block, e.name.range.start));
+    group_runs(doc, &mut entries);
     entries
+}
+
+/// The most blocks between two entries of one list written as items, lines or records.
+const LIST_GAP_BLOCKS: usize = 6;
+
+/// Items, lines and records that follow each other in one section form a list, like the
+/// rows of a table: their groups are numbered past the tables' and the sections' indices.
+fn group_runs(doc: &Document, entries: &mut [SdkEntry]) {
+    let mut next_group = doc.tables.len() + doc.sections.len();
+    let mut previous: Option<(Layout, usize, usize)> = None;
+    for entry in entries.iter_mut().filter(|e| e.group.is_none()) {
+        let section = doc.blocks[entry.name.block].section;
+        let first = entry.blocks.first().copied().unwrap_or(entry.name.block);
+        let last = entry
+            .blocks
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(entry.name.block);
+        let continues = previous.is_some_and(|(layout, sec, end)| {
+            layout == entry.layout && sec == section && first <= end + LIST_GAP_BLOCKS
+        });
+        if !continues {
+            next_group += 1;
+        }
+        entry.group = Some(next_group);
+        previous = Some((entry.layout, section, last));
+    }
 }
 
 fn whole(doc: &Document, block: usize) -> Option<Field> {

@@ -18,13 +18,16 @@ use std::sync::OnceLock;
 use super::numbers::parse_number;
 use super::patterns::{Blocks, Match, Matches, PatternId};
 use super::spec::{CheckKind, Scope, Within};
-use super::{DeadlineLimit, Group, Rule, RuleSet};
+use super::{DeadlineLimit, Group, LazyRegex, Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{BlockKind, Document, Lang};
 use crate::matcher::{Matcher, matcher};
 
 /// The longest heading read as the purpose of its section: a title, not a sentence.
 const HEADING_PURPOSE_CHARS: usize = 40;
+
+/// The most labelled paragraphs ("设备信息:…") passed back to the paragraph they spell out.
+const MAX_SIBLING_LABELS: usize = 6;
 
 /// A finding before it is placed in a file: a block and a range of its text, or the start
 /// of the document when the document has no block to point at.
@@ -218,8 +221,8 @@ impl Ctx<'_> {
                 if let Some(next) = wanted.get_mut(m.block + 1) {
                     *next = true;
                 }
-                if let Some(heading) = self.section_heading(m.block) {
-                    wanted[heading] = true;
+                for context in self.purpose_context(m.block) {
+                    wanted[context] = true;
                 }
             }
             // A row is one unit, and a header cell speaks for its column.
@@ -431,9 +434,9 @@ impl Ctx<'_> {
                                 .linked_sentences(m.block, m.sentence)
                                 .iter()
                                 .any(|s| then_sentences.contains(s))
-                                || self
-                                    .section_heading(m.block)
-                                    .is_some_and(|h| then_sentences.iter().any(|&(b, _)| b == h))))
+                                || self.purpose_context(m.block).iter().any(|&context| {
+                                    then_sentences.iter().any(|&(b, _)| b == context)
+                                })))
                 }
             };
             if !satisfied {
@@ -532,9 +535,18 @@ impl Ctx<'_> {
         None
     }
 
-    /// The heading of block `b`'s section when it is short enough to state the purpose of
-    /// everything under it ("3. 为您提供安全保护保障"); it links only `then` matches.
-    fn section_heading(&self, b: usize) -> Option<usize> {
+    /// Whether block `i` is a paragraph of block `b`'s section (not its heading).
+    fn in_section_of(&self, i: usize, b: usize) -> bool {
+        let (other, block) = (&self.doc.blocks[i], &self.doc.blocks[b]);
+        other.section == block.section && !other.is_heading() && !other.sentences.is_empty()
+    }
+
+    /// Blocks that may state the purpose of what block `b` collects, beyond its linked
+    /// sentences: a short section heading that states one ("3. 为您提供安全保护保障"), the
+    /// paragraph whose terms a labelled paragraph spells out ("设备信息:…" after "为识别异常
+    /// 账号……收集您的设备信息"), and the paragraph before a lead-in that refers back to it
+    /// ("上述日志信息包括:"). They count for `then` only: they do not make `b` a collection.
+    fn purpose_context(&self, b: usize) -> Vec<usize> {
         // "我们在您使用服务时获取的信息" names what is collected and when, not what for.
         static ABOUT_DATA: OnceLock<Matcher> = OnceLock::new();
         let about_data = matcher(
@@ -542,10 +554,48 @@ impl Ctx<'_> {
             r"(?i)信息|数据|资料|收集|获取|采集|information|data|collect",
         );
         let doc = self.doc;
-        doc.sections[doc.blocks[b].section].heading.filter(|&h| {
+        let lexicon = &self.set.lexicon;
+        let first_sentence = |i: usize| {
+            let range = doc.blocks[i].sentences[0].clone();
+            &doc.blocks[i].text[range]
+        };
+        let matches = |patterns: &[Option<LazyRegex>; 2], text: &str| {
+            patterns[self.lang.index()]
+                .as_ref()
+                .is_some_and(|re| re.get().is_match(text))
+        };
+        let mut context = Vec::new();
+        if let Some(heading) = doc.sections[doc.blocks[b].section].heading.filter(|&h| {
             let text = &doc.blocks[h].text;
             h != b && text.chars().count() <= HEADING_PURPOSE_CHARS && !about_data.is_match(text)
-        })
+        }) {
+            context.push(heading);
+        }
+        if doc.blocks[b].sentences.is_empty() || b == 0 || !self.in_section_of(b - 1, b) {
+            return context;
+        }
+        // Past the sibling labels before it ("(1)日志信息:…" before "(2)设备信息:…").
+        let intro = matches(&lexicon.label, first_sentence(b))
+            .then(|| {
+                (b.saturating_sub(MAX_SIBLING_LABELS + 1)..b)
+                    .rev()
+                    .take_while(|&i| self.in_section_of(i, b))
+                    .find(|&i| !matches(&lexicon.label, first_sentence(i)))
+            })
+            .flatten();
+        context.extend(intro);
+        let openers = [intro, Some(self.lead_in(b).unwrap_or(b - 1))];
+        for opener in openers.into_iter().flatten() {
+            if opener > 0
+                && self.in_section_of(opener - 1, b)
+                && first_sentence(opener).trim_end().ends_with(':')
+                && matches(&lexicon.backref, first_sentence(opener))
+                && !context.contains(&(opener - 1))
+            {
+                context.push(opener - 1);
+            }
+        }
+        context
     }
 
     /// Sentences that carry on the thought of sentence `s` of block `b`: the lead-in of a
@@ -565,23 +615,18 @@ impl Ctx<'_> {
         let continues = lexicon.continuation[self.lang.index()]
             .as_ref()
             .is_some_and(|re| re.get().is_match(current));
-        if s > 0 {
-            if continues || sentence(b, s - 1).trim_end().ends_with(':') {
-                linked.push((b, s - 1));
-            }
-        } else if b > 0 {
-            let previous = &doc.blocks[b - 1];
-            let last = previous.sentences.len().checked_sub(1);
-            if let Some(last) = last
-                && previous.section == block.section
-                && !previous.is_heading()
-                && sentence(b - 1, last).trim_end().ends_with(':')
-            {
+        if s > 0 && (continues || sentence(b, s - 1).trim_end().ends_with(':')) {
+            linked.push((b, s - 1));
+        }
+        // The lead-in of the list the block is in frames each of its sentences.
+        if b > 0 && self.in_section_of(b - 1, b) {
+            let last = doc.blocks[b - 1].sentences.len() - 1;
+            if sentence(b - 1, last).trim_end().ends_with(':') {
                 linked.push((b - 1, last));
             }
-            if let Some(lead) = self.lead_in(b).filter(|&lead| lead + 1 < b) {
-                linked.push((lead, doc.blocks[lead].sentences.len() - 1));
-            }
+        }
+        if let Some(lead) = self.lead_in(b).filter(|&lead| lead + 1 < b) {
+            linked.push((lead, doc.blocks[lead].sentences.len() - 1));
         }
         // A list item's lead sentence ("(3)支付功能: ...") frames the whole item.
         if s > 0 && block.kind == BlockKind::ListItem && !linked.contains(&(b, 0)) {

@@ -66,6 +66,7 @@ struct WindowSpec {
 struct LinkSpec {
     continuation: LangPatterns,
     backref: LangPatterns,
+    label: LangPatterns,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -292,6 +293,7 @@ fn load_sources(sources: &[Origin]) -> Result<RuleSet, LoadErrors> {
         lexicon.negation_ignore = compile(&spec.negation.ignore, "negation");
         lexicon.continuation = compile(&spec.links.continuation, "links");
         lexicon.backref = compile(&spec.links.backref, "links");
+        lexicon.label = compile(&spec.links.label, "links");
         lexicon.negation_window = [spec.negation.window.en, spec.negation.window.zh];
     } else if lexicon_source.is_none() {
         errors.push(SetupError {
@@ -923,10 +925,11 @@ mod tests {
             &lexicon.negation_ignore,
             &lexicon.continuation,
             &lexicon.backref,
+            &lexicon.label,
         ];
         let lazy = all.iter().flat_map(|regexes| regexes.iter().flatten());
         let compiled = lazy.map(|lazy| Regex::new(&lazy.source).expect("compiles"));
-        assert_eq!(compiled.count(), 8);
+        assert_eq!(compiled.count(), 10);
     }
 
     #[test]

@@ -127,6 +127,8 @@ pub struct Lexicon {
     pub negation_window: [usize; 2],
     pub continuation: [Option<LazyRegex>; 2],
     pub backref: [Option<LazyRegex>; 2],
+    /// A paragraph that opens with a label ("设备信息:…") spelling out the previous one.
+    pub label: [Option<LazyRegex>; 2],
 }
 
 /// A built-in regular expression, compiled on first use: a run reading documents of one
