@@ -817,59 +817,49 @@ mod tests {
     #[test]
     fn stacked_tables_one_cell_per_line() {
         let text = "第三方SDK\n|\n用途\n|\n收集的信息\n\n---|---|---\n\n友盟+统计\n|\nApp数据分析\n|\n设备信息\n\n获取网络状态\n\n穿山甲SDK\n|\n广告\n|\n\n后文。\n";
-        let doc = parse(&MappedText::identity(text, 0));
-        let cells: Vec<(&str, RawKind)> = doc
-            .blocks
-            .iter()
-            .map(|b| (b.text.as_str(), b.kind))
-            .collect();
+        let cells = blocks(text);
         let cell = |row, col| {
-            cells.iter().find(|(_, kind)| {
+            cells.iter().find_map(|(kind, text)| {
                 matches!(kind, RawKind::TableCell { row: r, col: c, .. } if *r == row && *c == col)
+                    .then_some(text.as_str())
             })
         };
-        assert_eq!(cell(0, 2).map(|c| c.0), Some("收集的信息"));
-        assert_eq!(cell(1, 0).map(|c| c.0), Some("友盟+统计"));
+        assert_eq!(cell(0, 2), Some("收集的信息"));
+        assert_eq!(cell(1, 0), Some("友盟+统计"));
         // A lone line between rows stays in the row before.
-        assert_eq!(cell(1, 2).map(|c| c.0), Some("设备信息获取网络状态"));
-        assert_eq!(cell(2, 1).map(|c| c.0), Some("广告"));
+        assert_eq!(cell(1, 2), Some("设备信息获取网络状态"));
+        assert_eq!(cell(2, 1), Some("广告"));
         // An empty cell leaves no block, as in other tables.
         assert_eq!(cell(2, 2), None);
-        assert_eq!(cells.last().map(|c| c.0), Some("后文。"));
-        assert!(matches!(
-            cells.last().map(|c| c.1),
-            Some(RawKind::Paragraph)
-        ));
+        assert_eq!(
+            cells.last(),
+            Some(&(RawKind::Paragraph, "后文。".to_string()))
+        );
     }
 
     /// A caption and a header row start the next stacked table.
     #[test]
     fn stacked_tables_split_at_a_repeated_header() {
         let text = "服务商\n|\n服务内容\n\n---|---\n\n微信\n|\n登录\n\n2)分享功能:\n服务商\n|\n服务内容\n\n---|---\n\nQQ\n|\n分享\n";
-        let doc = parse(&MappedText::identity(text, 0));
-        let cells: Vec<(&str, RawKind)> = doc
-            .blocks
-            .iter()
-            .map(|b| (b.text.as_str(), b.kind))
-            .collect();
+        let cells = blocks(text);
         let headers: Vec<(&str, usize)> = cells
             .iter()
-            .filter_map(|(text, kind)| match kind {
+            .filter_map(|(kind, text)| match kind {
                 RawKind::TableCell {
                     table,
                     header: true,
                     col: 0,
                     ..
-                } => Some((*text, *table)),
+                } => Some((text.as_str(), *table)),
                 _ => None,
             })
             .collect();
         assert_eq!(headers, vec![("服务商", 0), ("服务商", 1)]);
         assert!(
-            cells.contains(&("2)分享功能:", RawKind::ListItem)),
+            cells.contains(&(RawKind::ListItem, "2)分享功能:".to_string())),
             "{cells:?}"
         );
-        assert!(cells.iter().any(|(text, kind)| *text == "QQ"
+        assert!(cells.iter().any(|(kind, text)| text == "QQ"
             && matches!(
                 kind,
                 RawKind::TableCell {
