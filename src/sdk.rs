@@ -251,7 +251,7 @@ fn url_in(text: &str) -> Option<Range<usize>> {
     static URL: OnceLock<Matcher> = OnceLock::new();
     matcher(
         &URL,
-        r"(?i)https?://[^\s<>()\x22']+|www\.[a-z0-9-]+\.[a-z][^\s<>()\x22']*",
+        r"(?i)https?://[^\s<>()\[\]\x22']+|www\.[a-z0-9-]+\.[a-z][^\s<>()\[\]\x22']*",
     )
     .find(text)
 }
@@ -1071,6 +1071,13 @@ mod tests {
     use super::*;
     use crate::document::{Format, parse};
     use crate::source::SourceFile;
+
+    #[test]
+    fn a_markdown_link_gives_its_address_alone() {
+        let text = "隐私政策:[https://a.example/p?x=1](https://a.example/p?x=1)";
+        let found = url_in(text).map(|r| &text[r]);
+        assert_eq!(found, Some("https://a.example/p?x=1"));
+    }
 
     #[test]
     fn field_prefilter_keeps_every_key() {
