@@ -263,17 +263,17 @@ pub fn has_url(text: &str) -> bool {
 
 /// All SDK entries of a document, in document order.
 pub fn extract(doc: &Document, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
-    let mut in_tables = vec![false; doc.blocks.len()];
-    let mut entries = wrapped_record_entries(doc, &mut in_tables);
+    let mut taken = vec![false; doc.blocks.len()];
+    let mut entries = wrapped_record_entries(doc, &mut taken);
     for (index, table) in doc.tables.iter().enumerate() {
         let mut found = match table.origin {
             TableOrigin::KeyValue => record_entries(doc, index, taxonomy),
             TableOrigin::Markup | TableOrigin::Flattened => table_entries(doc, index),
         };
-        found.retain(|entry| !in_tables[entry.name.block]);
+        found.retain(|entry| !taken[entry.name.block]);
         for entry in &found {
             for &b in &entry.blocks {
-                in_tables[b] = true;
+                taken[b] = true;
             }
         }
         entries.extend(found);
@@ -285,17 +285,17 @@ pub fn extract(doc: &Document, taxonomy: &Taxonomy) -> Vec<SdkEntry> {
             block.kind,
             BlockKind::Paragraph | BlockKind::ListItem | BlockKind::Heading { inferred: true, .. }
         );
-        if in_tables[index] || !item_like {
+        if taken[index] || !item_like {
             continue;
         }
         if let Some(entry) = line_entry(doc, index).or_else(|| item_entry(doc, index, taxonomy)) {
             for &b in &entry.blocks {
-                in_tables[b] = true;
+                taken[b] = true;
             }
             entries.push(entry);
         }
     }
-    entries.extend(heading_entries(doc, taxonomy, &in_tables));
+    entries.extend(heading_entries(doc, taxonomy, &taken));
     entries.sort_by_key(|e| (e.name.block, e.name.range.start));
     group_runs(doc, &mut entries);
     entries

@@ -415,6 +415,7 @@ impl Ctx<'_> {
         let then_units: HashSet<Unit> = thens.iter().map(|m| self.unit(m, scope)).collect();
         let then_sentences: HashSet<(usize, usize)> =
             thens.iter().map(|m| (m.block, m.sentence)).collect();
+        let then_blocks: HashSet<usize> = thens.iter().map(|m| m.block).collect();
         let purpose_columns = self.header_columns(&thens);
 
         let mut failing: BTreeMap<Unit, Vec<Match>> = BTreeMap::new();
@@ -434,9 +435,10 @@ impl Ctx<'_> {
                                 .linked_sentences(m.block, m.sentence)
                                 .iter()
                                 .any(|s| then_sentences.contains(s))
-                                || self.purpose_context(m.block).iter().any(|&context| {
-                                    then_sentences.iter().any(|&(b, _)| b == context)
-                                })))
+                                || self
+                                    .purpose_context(m.block)
+                                    .iter()
+                                    .any(|context| then_blocks.contains(context))))
                 }
             };
             if !satisfied {
