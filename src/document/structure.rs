@@ -34,6 +34,36 @@ pub(crate) enum Style {
     Markup(u8),
 }
 
+impl Style {
+    /// How deep items numbered this way usually sit in a Chinese policy: 第一部分 holds 一、,
+    /// which holds (一), then 1. or 1、, 1.1, 1.1.1, (1), 1), a), ①. `None` for markers with
+    /// no settled place.
+    fn depth(self) -> Option<u8> {
+        Some(match self {
+            Style::Part => 0,
+            Style::Chapter => 1,
+            Style::SectionWord => 2,
+            Style::Article => 3,
+            Style::CnEnum => 4,
+            Style::ParenCn => 5,
+            Style::NumDun | Style::NumDot => 6,
+            Style::Decimal(levels) => 6 + levels.min(3),
+            Style::ParenNum => 10,
+            Style::NumParen => 11,
+            Style::Letter => 12,
+            Style::Circled => 13,
+            _ => return None,
+        })
+    }
+}
+
+/// The depth of the numbering that starts `text` (see [`Style::depth`]), after any bullet
+/// left as text ("* 1.2.2位置信息。" in converted HTML).
+pub(crate) fn numbering_depth(text: &str) -> Option<u8> {
+    let text = text.trim_start_matches(['*', '-', '•', '·', ' ']);
+    numbering(text).and_then(|(style, _)| style.depth())
+}
+
 const CN_NUM: &str = "[一二三四五六七八九十百零〇两]+";
 
 /// Can a marker start with this character?
@@ -180,6 +210,15 @@ pub(crate) fn heading_style(text: &str, strong: bool) -> Option<Style> {
     }
     if strong && heading_body(text, 40, 14) {
         return Some(Style::Bold);
+    }
+    // "附录:相关定义", "附录一 第三方SDK目录": the colon names the appendix, it does not
+    // open a list.
+    if let Some(rest) = text.strip_prefix("附录")
+        && chars(rest) <= 20
+        && !rest.contains(SENTENCE_PUNCT)
+        && !rest.contains(',')
+    {
+        return Some(Style::Plain);
     }
     let plain = if is_zh(text) {
         (2..=20).contains(&chars(text))
@@ -598,6 +637,47 @@ mod tests {
             Some(Style::Plain)
         );
         assert_eq!(heading_style("姓名、身份证号、人脸照片", false), None);
+    }
+
+    #[test]
+    fn appendix_lines_are_headings() {
+        assert_eq!(heading_style("附录:相关定义", false), Some(Style::Plain));
+        assert_eq!(
+            heading_style("附录一 第三方SDK目录", false),
+            Some(Style::Plain)
+        );
+        assert_eq!(
+            heading_style("附录中的定义适用于本政策,请您仔细阅读。", false),
+            None
+        );
+    }
+
+    #[test]
+    fn numbering_depth_orders_the_usual_levels() {
+        let depth = |text| numbering_depth(text).expect(text);
+        let levels = [
+            "第一部分",
+            "一、",
+            "(一)",
+            "1.",
+            "1.1",
+            "1.2.2",
+            "(1)",
+            "1)",
+            "(a)",
+            "①",
+        ];
+        for pair in levels.windows(2) {
+            assert!(depth(pair[0]) < depth(pair[1]), "{pair:?}");
+        }
+        assert_eq!(depth("1、"), depth("1."));
+        // A bullet left as text ("* 1.2.2位置信息。" in converted HTML) is passed over.
+        assert_eq!(
+            numbering_depth("* 1.2.2位置信息。"),
+            numbering_depth("1.2.2位置信息。")
+        );
+        assert_eq!(numbering_depth("位置信息。"), None);
+        assert_eq!(numbering_depth("**加粗**"), None);
     }
 
     #[test]

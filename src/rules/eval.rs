@@ -20,7 +20,7 @@ use super::patterns::{Blocks, Match, Matches, PatternId};
 use super::spec::{CheckKind, Scope, Within};
 use super::{DeadlineLimit, Group, LazyRegex, Rule, RuleSet};
 use crate::diagnostic::Severity;
-use crate::document::{BlockKind, Document, Lang};
+use crate::document::{BlockKind, Document, Lang, numbering_depth};
 use crate::matcher::{Matcher, matcher};
 
 /// The longest heading read as the purpose of its section: a title, not a sentence.
@@ -28,6 +28,30 @@ const HEADING_PURPOSE_CHARS: usize = 40;
 
 /// The most labelled paragraphs ("设备信息:…") passed back to the paragraph they spell out.
 const MAX_SIBLING_LABELS: usize = 6;
+
+/// The most blocks (sibling items and their paragraphs) passed back to a numbered item's parent.
+const MAX_ITEM_STEPS: usize = 12;
+
+/// The longest first sentence of a numbered item read as its title ("1.2.2位置信息。").
+const ITEM_TITLE_CHARS: usize = 20;
+
+/// The most sentences after a match that refer back to it, one after another ("……征信信息。
+/// 您可以选择是否授权获取上述信息。如您提供上述信息，可以使……").
+const MAX_BACKREF_CHAIN: usize = 3;
+
+/// The shortest paragraph read as cut off in mid-sentence when it ends without punctuation.
+const MIN_CUT_CHARS: usize = 15;
+
+/// Whether a heading or title names data or its collection ("我们在您使用服务时获取的信息"),
+/// which says what is collected and when, not what for.
+fn about_data(title: &str) -> bool {
+    static ABOUT_DATA: OnceLock<Matcher> = OnceLock::new();
+    matcher(
+        &ABOUT_DATA,
+        r"(?i)信息|数据|资料|收集|获取|采集|information|data|collect",
+    )
+    .is_match(title)
+}
 
 /// A finding before it is placed in a file: a block and a range of its text, or the start
 /// of the document when the document has no block to point at.
@@ -218,7 +242,9 @@ impl Ctx<'_> {
                         wanted[lead] = true;
                     }
                 }
-                if let Some(next) = wanted.get_mut(m.block + 1) {
+                // The sentences that refer back may run into the next blocks.
+                let after = m.block + 1..=m.block + MAX_BACKREF_CHAIN;
+                for next in wanted.iter_mut().take(after.end() + 1).skip(*after.start()) {
                     *next = true;
                 }
                 for context in self.purpose_context(m.block) {
@@ -261,6 +287,18 @@ impl Ctx<'_> {
         for (scope, group) in &check.unless {
             if found.is_empty() {
                 break;
+            }
+            if *scope == Scope::Section && group.within() == Within::Headings {
+                // A heading speaks for its subsections too ("四、您的权利" over "(一)控制设置"),
+                // one level down: higher ones are titles and dates as often as topics.
+                let vetoed = self.units(group, Scope::Section, None);
+                found.retain(|(_, m)| {
+                    !self
+                        .enclosing_sections(m.block)
+                        .take(2)
+                        .any(|s| vetoed.contains(&Unit::Section(s)))
+                });
+                continue;
             }
             let reach = self.reach(&spots(&found), *scope, false);
             let vetoed = self.units(group, *scope, reach.as_deref());
@@ -537,6 +575,12 @@ impl Ctx<'_> {
         None
     }
 
+    /// The section of block `b` and the sections that hold it, innermost first.
+    fn enclosing_sections(&self, b: usize) -> impl Iterator<Item = usize> + '_ {
+        let sections = &self.doc.sections;
+        std::iter::successors(Some(self.doc.blocks[b].section), |&s| sections[s].parent)
+    }
+
     /// Whether block `i` is a paragraph of block `b`'s section (not its heading).
     fn in_section_of(&self, i: usize, b: usize) -> bool {
         let (other, block) = (&self.doc.blocks[i], &self.doc.blocks[b]);
@@ -549,12 +593,6 @@ impl Ctx<'_> {
     /// 账号……收集您的设备信息"), and the paragraph before a lead-in that refers back to it
     /// ("上述日志信息包括:"). They count for `then` only: they do not make `b` a collection.
     fn purpose_context(&self, b: usize) -> Vec<usize> {
-        // "我们在您使用服务时获取的信息" names what is collected and when, not what for.
-        static ABOUT_DATA: OnceLock<Matcher> = OnceLock::new();
-        let about_data = matcher(
-            &ABOUT_DATA,
-            r"(?i)信息|数据|资料|收集|获取|采集|information|data|collect",
-        );
         let doc = self.doc;
         let lexicon = &self.set.lexicon;
         let first_sentence = |i: usize| {
@@ -569,12 +607,23 @@ impl Ctx<'_> {
         let mut context = Vec::new();
         if let Some(heading) = doc.sections[doc.blocks[b].section].heading.filter(|&h| {
             let text = &doc.blocks[h].text;
-            h != b && text.chars().count() <= HEADING_PURPOSE_CHARS && !about_data.is_match(text)
+            h != b && text.chars().count() <= HEADING_PURPOSE_CHARS && !about_data(text)
         }) {
             context.push(heading);
         }
+        context.extend(self.parent_item(b));
         if doc.blocks[b].sentences.is_empty() || b == 0 || !self.in_section_of(b - 1, b) {
             return context;
+        }
+        // A paragraph cut off in mid-sentence ("……查询和收集您的" closing its emphasis before
+        // the list of data) goes on in this one.
+        let previous = doc.blocks[b - 1].text.trim_end();
+        if previous.chars().last().is_some_and(crate::document::is_han)
+            && previous.chars().count() >= MIN_CUT_CHARS
+            && numbering_depth(&doc.blocks[b].text).is_none()
+            && !context.contains(&(b - 1))
+        {
+            context.push(b - 1);
         }
         // Past the sibling labels before it ("(1)日志信息:…" before "(2)设备信息:…").
         let intro = matches(&lexicon.label, first_sentence(b))
@@ -598,6 +647,44 @@ impl Ctx<'_> {
             }
         }
         context
+    }
+
+    /// The titled item that block `b` is a sub-item of: walking back within the section past
+    /// its siblings and their unnumbered paragraphs, the first block numbered one level up,
+    /// when it opens with a title ("1.2.2位置信息。当您使用与位置有关的服务时……" over
+    /// "(1)……通过GPS……获取"); an item that opens with a sentence is a list entry of its own.
+    fn parent_item(&self, b: usize) -> Option<usize> {
+        let blocks = &self.doc.blocks;
+        let depth = |i: usize| numbering_depth(&blocks[i].text);
+        let own = depth(b)?;
+        let before = || {
+            (b.saturating_sub(MAX_ITEM_STEPS)..b)
+                .rev()
+                .take_while(|&i| self.in_section_of(i, b))
+        };
+        let Some((parent, d)) =
+            before().find_map(|i| depth(i).filter(|&d| d != own).map(|d| (i, d)))
+        else {
+            // Items straight under a heading: the paragraph that opens the section frames
+            // them ("2、位置信息日志" / "当您使用与位置有关的服务时……" / "(1)……GPS……").
+            let first = before().last()?;
+            let heading = self.doc.sections[blocks[b].section].heading;
+            let items_follow = (first + 1..b).all(|i| depth(i) == Some(own));
+            return (heading == Some(first.wrapping_sub(1))
+                && depth(first).is_none()
+                && items_follow)
+                .then_some(first);
+        };
+        Some((parent, d))
+            .filter(|&(i, d)| {
+                let title = &blocks[i].text[blocks[i].sentences[0].clone()];
+                // A title about the data ("2、我们在您使用服务时获取的信息。") speaks through
+                // the sentences after it, if any.
+                d < own
+                    && title.chars().count() <= ITEM_TITLE_CHARS
+                    && (blocks[i].sentences.len() > 1 || !about_data(title))
+            })
+            .map(|(i, _)| i)
     }
 
     /// Sentences that carry on the thought of sentence `s` of block `b`: the lead-in of a
@@ -634,24 +721,36 @@ impl Ctx<'_> {
         if s > 0 && block.kind == BlockKind::ListItem && !linked.contains(&(b, 0)) {
             linked.push((b, 0));
         }
-        // The sentence after, or the next paragraph of the same section when this one ends
-        // its block.
-        let next = if s + 1 < block.sentences.len() {
-            Some((b, s + 1))
-        } else {
-            (doc.blocks.get(b + 1))
-                .filter(|next| next.section == block.section && !next.is_heading())
-                .filter(|next| !next.sentences.is_empty())
-                .map(|_| (b + 1, 0))
-        };
-        if let Some((nb, ns)) = next
-            && lexicon.backref[self.lang.index()]
+        // The sentences after that refer back, one after another.
+        let refers_back = |(nb, ns): (usize, usize)| {
+            lexicon.backref[self.lang.index()]
                 .as_ref()
                 .is_some_and(|re| re.get().is_match(sentence(nb, ns)))
-        {
-            linked.push((nb, ns));
+        };
+        let mut at = (b, s);
+        for _ in 0..MAX_BACKREF_CHAIN {
+            match self.next_sentence(at) {
+                Some(next) if refers_back(next) => {
+                    linked.push(next);
+                    at = next;
+                }
+                _ => break,
+            }
         }
         linked
+    }
+
+    /// The sentence after sentence `s` of block `b`, or the first of the next paragraph of the
+    /// same section when `s` ends its block.
+    fn next_sentence(&self, (b, s): (usize, usize)) -> Option<(usize, usize)> {
+        let block = &self.doc.blocks[b];
+        if s + 1 < block.sentences.len() {
+            return Some((b, s + 1));
+        }
+        (self.doc.blocks.get(b + 1))
+            .filter(|next| next.section == block.section && !next.is_heading())
+            .filter(|next| !next.sentences.is_empty())
+            .map(|_| (b + 1, 0))
     }
 
     fn deadline(&self) -> Outcome {
