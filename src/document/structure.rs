@@ -61,7 +61,25 @@ impl Style {
 /// left as text ("* 1.2.2位置信息。" in converted HTML).
 pub(crate) fn numbering_depth(text: &str) -> Option<u8> {
     let text = text.trim_start_matches(['*', '-', '•', '·', ' ']);
-    numbering(text).and_then(|(style, _)| style.depth())
+    match numbering(text) {
+        Some((style, _)) => style.depth(),
+        // "a.在您使用服务时……": an item, though too loose a marker to start headings with
+        // (it would reorder the outline of policies that letter their permissions).
+        None => lowercase_letter_item(text)
+            .then_some(Style::Letter.depth())
+            .flatten(),
+    }
+}
+
+/// Whether `text` starts like "a.xxx": a lowercase letter, a dot, then no letter or space
+/// ("e.g." and "a.m." are not items).
+fn lowercase_letter_item(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(
+        (chars.next(), chars.next(), chars.next()),
+        (Some(letter), Some('.'), Some(next))
+            if letter.is_ascii_lowercase() && !next.is_ascii_lowercase() && next != '.' && !next.is_whitespace()
+    )
 }
 
 const CN_NUM: &str = "[一二三四五六七八九十百零〇两]+";
@@ -676,6 +694,11 @@ mod tests {
             numbering_depth("* 1.2.2位置信息。"),
             numbering_depth("1.2.2位置信息。")
         );
+        assert_eq!(
+            numbering_depth("a.在您使用服务时"),
+            numbering_depth("(a)在您使用服务时")
+        );
+        assert_eq!(numbering_depth("e.g. an example"), None);
         assert_eq!(numbering_depth("位置信息。"), None);
         assert_eq!(numbering_depth("**加粗**"), None);
     }

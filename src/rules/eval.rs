@@ -284,25 +284,44 @@ impl Ctx<'_> {
             let excepted = Spans::new(self.all_in(except, reach.as_deref()).iter().map(|(_, e)| e));
             found.retain(|(_, m)| !excepted.cover(m));
         }
-        for (scope, group) in &check.unless {
+        for veto in &check.unless {
             if found.is_empty() {
                 break;
             }
-            if *scope == Scope::Section && group.within() == Within::Headings {
-                // A heading speaks for its subsections too ("四、您的权利" over "(一)控制设置"),
-                // one level down: higher ones are titles and dates as often as topics.
-                let vetoed = self.units(group, Scope::Section, None);
-                found.retain(|(_, m)| {
-                    !self
-                        .enclosing_sections(m.block)
-                        .take(2)
-                        .any(|s| vetoed.contains(&Unit::Section(s)))
-                });
-                continue;
-            }
-            let reach = self.reach(&spots(&found), *scope, false);
-            let vetoed = self.units(group, *scope, reach.as_deref());
-            found.retain(|(_, m)| !vetoed.contains(&self.unit(m, *scope)));
+            // An entry with `applies_to` leaves the other matches alone.
+            let applies = match &veto.applies_to {
+                Some(applies_to) => {
+                    let reach = self.reach(&spots(&found), Scope::Paragraph, false);
+                    let inside = self.all_in(applies_to, reach.as_deref());
+                    let covered = Spans::new(inside.iter().map(|(_, a)| a));
+                    found.iter().map(|(_, m)| covered.cover(m)).collect()
+                }
+                None => vec![true; found.len()],
+            };
+            let vetoed: Vec<bool> =
+                if veto.scope == Scope::Section && veto.group.within() == Within::Headings {
+                    // A heading speaks for its subsections too ("四、您的权利" over "(一)控制设置"),
+                    // one level down: higher ones are titles and dates as often as topics.
+                    let vetoed = self.units(&veto.group, Scope::Section, None);
+                    (found.iter())
+                        .map(|(_, m)| {
+                            (self.enclosing_sections(m.block).take(2))
+                                .any(|s| vetoed.contains(&Unit::Section(s)))
+                        })
+                        .collect()
+                } else {
+                    let reach = self.reach(&spots(&found), veto.scope, false);
+                    let vetoed = self.units(&veto.group, veto.scope, reach.as_deref());
+                    (found.iter())
+                        .map(|(_, m)| vetoed.contains(&self.unit(m, veto.scope)))
+                        .collect()
+                };
+            let mut verdicts = applies.into_iter().zip(vetoed);
+            found.retain(|_| {
+                verdicts
+                    .next()
+                    .is_some_and(|(applies, vetoed)| !(applies && vetoed))
+            });
         }
         let linked = conditional && check.linked;
         // Groups without patterns for this language do not apply to it.

@@ -16,7 +16,7 @@ use super::taxonomy::{
     CategoriesFile, PermissionsFile, Taxonomy, VendorsFile, bad_category_aliases,
     unknown_permission_data,
 };
-use super::{Check, Group, LazyRegex, Lexicon, Origin, Rule, RuleSet};
+use super::{Check, Group, LazyRegex, Lexicon, Origin, Rule, RuleSet, Veto};
 use crate::diagnostic::SetupError;
 use crate::document::Lang;
 use crate::source::Span;
@@ -722,6 +722,13 @@ impl Compiler<'_> {
                 if group.is_empty() {
                     self.fail(&path, "an `also` group needs patterns", None);
                 }
+                if a.applies_to.is_some() {
+                    self.fail(
+                        &path,
+                        "`applies_to` narrows an `unless` entry; an `also` group applies to every match",
+                        None,
+                    );
+                }
                 (a.scope.unwrap_or(spec.scope), group)
             })
             .collect();
@@ -735,10 +742,16 @@ impl Compiler<'_> {
                     PathSeg::Key("unless"),
                     PathSeg::Index(i),
                 ];
-                (
-                    u.scope.unwrap_or(spec.scope),
-                    self.group_at(&u.patterns(), path, false).placed(u.within),
-                )
+                let applies_to = u.applies_to.as_ref().map(|p| {
+                    let mut at = path.clone();
+                    at.push(PathSeg::Key("applies_to"));
+                    self.group_at(p, at, false)
+                });
+                Veto {
+                    scope: u.scope.unwrap_or(spec.scope),
+                    group: self.group_at(&u.patterns(), path, false).placed(u.within),
+                    applies_to,
+                }
             })
             .collect();
         let except = spec
@@ -1083,6 +1096,18 @@ examples:
             .unwrap_err()
             .0;
         assert!(errors[0].message.contains("no valid example in zh"));
+        let text = RULE.replace("PATTERN", "坏").replace(
+            "  kind: forbid\n",
+            "  kind: forbid\n  also:\n    - zh: ['坏']\n      applies_to: {zh: ['坏']}\n",
+        );
+        let errors = load_sources(&with_lexicon(origin("rules/x/demo-rule.yaml", &text)))
+            .unwrap_err()
+            .0;
+        assert!(
+            errors[0]
+                .message
+                .contains("`applies_to` narrows an `unless` entry")
+        );
     }
 
     #[test]
@@ -1118,6 +1143,9 @@ examples:
         // An `also` group restricted to headings: the body mention does not count.
         let also = "check:\n  kind: forbid\n  within: title\n  patterns:\n    zh: ['用户协议']\n  also:\n    - scope: document\n      within: headings\n      zh: ['提到']\n";
         assert!(found(also).is_empty());
+        // An `unless` entry with `applies_to` spares the matches outside it.
+        let narrowed = "check:\n  kind: forbid\n  patterns:\n    zh: ['用户协议|隐私条款']\n  unless:\n    - scope: document\n      applies_to: {zh: ['隐私条款']}\n      zh: ['正文']\n";
+        assert_eq!(found(narrowed), vec!["用户协议", "用户协议", "用户协议"]);
     }
 
     #[test]

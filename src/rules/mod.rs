@@ -56,7 +56,7 @@ pub struct Check {
     /// Co-occurring groups, each looked for in its own unit.
     pub also: Vec<(Scope, Group)>,
     /// Vetoes, each looked for in its own unit.
-    pub unless: Vec<(Scope, Group)>,
+    pub unless: Vec<Veto>,
     pub except: Option<Group>,
     pub negation: bool,
     pub anchor: Option<Group>,
@@ -65,6 +65,15 @@ pub struct Check {
     pub linked: bool,
     pub in_headings: bool,
     pub limit: Option<LangLimits>,
+}
+
+/// An `unless` entry: matches of `group` in a unit drop the main matches in it, or only
+/// those inside a match of `applies_to` when it is given.
+#[derive(Clone, Debug)]
+pub struct Veto {
+    pub scope: Scope,
+    pub group: Group,
+    pub applies_to: Option<Group>,
 }
 
 /// Where a rule came from: its file and text, for messages and `privlint rule`.

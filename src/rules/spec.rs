@@ -171,6 +171,10 @@ pub struct ScopedPatterns {
     pub en: Vec<String>,
     #[serde(default)]
     pub zh: Vec<String>,
+    /// `unless` only: the veto applies to main matches lying inside a match of these (one
+    /// phrase of the rule that a wider unit can excuse, while the others stay reported).
+    #[serde(default)]
+    pub applies_to: Option<LangPatterns>,
 }
 
 impl ScopedPatterns {
