@@ -35,8 +35,8 @@ const MAX_ITEM_STEPS: usize = 12;
 /// The longest first sentence of a numbered item read as its title ("1.2.2位置信息。").
 const ITEM_TITLE_CHARS: usize = 20;
 
-/// The most sentences after a match that refer back to it, one after another ("……征信信息。
-/// 您可以选择是否授权获取上述信息。如您提供上述信息，可以使……").
+/// The most sentences after a match that refer back to it, one after another ("……征信信息。" /
+/// "上述信息将被加密保存。" / "上述信息将用于评估您的信用状况。").
 const MAX_BACKREF_CHAIN: usize = 3;
 
 /// The shortest paragraph read as cut off in mid-sentence when it ends without punctuation.
@@ -688,22 +688,16 @@ impl Ctx<'_> {
             // them ("2、位置信息日志" / "当您使用与位置有关的服务时……" / "(1)……GPS……").
             let first = before().last()?;
             let heading = self.doc.sections[blocks[b].section].heading;
+            let opens_section = heading.is_some() && heading == first.checked_sub(1);
             let items_follow = (first + 1..b).all(|i| depth(i) == Some(own));
-            return (heading == Some(first.wrapping_sub(1))
-                && depth(first).is_none()
-                && items_follow)
-                .then_some(first);
+            return (opens_section && depth(first).is_none() && items_follow).then_some(first);
         };
-        Some((parent, d))
-            .filter(|&(i, d)| {
-                let title = &blocks[i].text[blocks[i].sentences[0].clone()];
-                // A title about the data ("2、我们在您使用服务时获取的信息。") speaks through
-                // the sentences after it, if any.
-                d < own
-                    && title.chars().count() <= ITEM_TITLE_CHARS
-                    && (blocks[i].sentences.len() > 1 || !about_data(title))
-            })
-            .map(|(i, _)| i)
+        let title = &blocks[parent].text[blocks[parent].sentences[0].clone()];
+        // A title about the data ("2、我们在您使用服务时获取的信息。") speaks through the
+        // sentences after it, if any.
+        let titled = title.chars().count() <= ITEM_TITLE_CHARS
+            && (blocks[parent].sentences.len() > 1 || !about_data(title));
+        (d < own && titled).then_some(parent)
     }
 
     /// Sentences that carry on the thought of sentence `s` of block `b`: the lead-in of a
