@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::classify::{DocumentKind, classify};
 use crate::config::Settings;
 use crate::decode::{DecodeProblem, decode};
 use crate::diagnostic::{
@@ -14,7 +15,6 @@ use crate::diagnostic::{
 };
 use crate::document::{self, Document, Format, Lang};
 use crate::manifest::{self, Manifest};
-use crate::matcher::{Matcher, matcher};
 use crate::pairing::{self, LoadedManifest, Unit, Unpaired};
 use crate::rules::builtin::{self, Builtin};
 use crate::rules::eval::{self, Hit};
@@ -508,17 +508,29 @@ fn check_source<'r>(
             doc: None,
         };
     }
-    // Rules that require content would all fire on a README or a notice that is not a policy.
-    let is_policy = looks_like_policy(&doc);
+    // Rules about a policy's content would all fire on a README, or on terms of service
+    // that leave privacy to a policy of its own.
+    let kind = classify(&doc);
     let selected: Vec<(&Rule, Option<Severity>)> = rules_for(path, doc.lang, settings, rules)
         .into_iter()
-        .filter(|(rule, _)| is_policy || rule.check.kind != CheckKind::Require)
+        .filter(|(rule, _)| rule.runs_on(&kind))
         .collect();
     let (mut more, evidence) = lint(&doc, rules, &selected);
     findings.append(&mut more);
-    let note = (!is_policy).then(|| {
-        "not recognised as a privacy policy (it never mentions privacy or personal information); rules that require content were not run".to_string()
-    });
+    let note = match &kind {
+        DocumentKind::Policy => None,
+        DocumentKind::Unrelated => Some(
+            "not recognised as a privacy policy (it never mentions privacy or personal information); rules about a policy's content were not run".to_string(),
+        ),
+        DocumentKind::Agreement { block, range } => {
+            let span = doc.blocks[*block].source_span(range.clone());
+            let line = source.line_index(span.start) + 1;
+            Some(format!(
+                "a user agreement that refers to a separate privacy policy (\"{}\", line {line}); rules about a policy's content were not run",
+                doc.blocks[*block].text[range.clone()].trim()
+            ))
+        }
+    };
     CheckedPolicy {
         result: FileResult {
             entry: entry(source, Some(doc.lang), FileStatus::Checked, note),
@@ -528,16 +540,6 @@ fn check_source<'r>(
         },
         doc: Some((doc, selected)),
     }
-}
-
-/// Whether the document speaks about privacy or personal information at all.
-fn looks_like_policy(doc: &Document) -> bool {
-    static POLICY: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
-    let policy = matcher(
-        &POLICY,
-        r"(?i)隐私|个人信息|个人资料|用户信息|privacy|personal (?:data|information)|personally identifiable",
-    );
-    doc.blocks.iter().any(|b| policy.is_match(&b.text))
 }
 
 /// Run `selected` rules (each with its configured severity, if any) on a parsed document. Labels point at file 0; the caller renumbers.

@@ -7,6 +7,7 @@
 
 mod automaton;
 pub mod baseline;
+pub mod classify;
 pub mod config;
 pub mod debug;
 pub mod decode;

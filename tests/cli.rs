@@ -109,6 +109,46 @@ fn json_format_follows_schema_version_1() {
     assert!(json["evidence"].as_array().is_some_and(|e| !e.is_empty()));
 }
 
+/// A user agreement that sends the reader to a separate privacy policy is not checked for
+/// what a policy must say, and says so; what it does say is still checked.
+#[test]
+fn user_agreement_with_a_separate_policy_gets_only_content_rules() {
+    let path = "fixtures/docs/zh-user-agreement.md";
+    let run = privlint(&["check", "--format", "json", "--fail-on", "never", path]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    let note = json["files"][0]["note"].as_str().expect("a note");
+    assert!(
+        note.contains("refers to a separate privacy policy (\"《星河阅读隐私政策》\", line 14)"),
+        "{note}"
+    );
+    let rules: Vec<&str> = (json["findings"].as_array().unwrap().iter())
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["pi-liability-waiver"]);
+    assert_eq!(json["evidence"].as_array().map(Vec::len), Some(0));
+
+    // The same text titled as a privacy policy is checked as one.
+    let text = std::fs::read_to_string(path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.md");
+    std::fs::write(&policy, text.replace("用户服务协议", "隐私政策")).unwrap();
+    let run = privlint(&[
+        "check",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        policy.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    assert!(json["files"][0]["note"].is_null());
+    assert!(
+        (json["findings"].as_array().unwrap().iter()).any(|f| f["rule"] == "missing-contact"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn language_can_be_forced() {
     let run = privlint(&[

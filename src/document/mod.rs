@@ -12,7 +12,7 @@ mod text;
 use std::ops::Range;
 
 pub use offsets::{MappedText, OffsetMap, TextBuilder, is_cjk, is_han};
-pub(crate) use structure::numbering_depth;
+pub(crate) use structure::{numbering, numbering_depth};
 
 use crate::source::{SourceFile, Span};
 

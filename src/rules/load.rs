@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::builtin::{Builtin, builtin};
 use super::patterns::Compile;
-use super::spec::{CheckKind, CheckSpec, LangPatterns, RuleSpec};
+use super::spec::{CheckKind, CheckSpec, Documents, LangPatterns, RuleSpec};
 use super::taxonomy::{
     CategoriesFile, PermissionsFile, Taxonomy, VendorsFile, bad_category_aliases,
     unknown_permission_data,
@@ -474,6 +474,10 @@ impl Compiler<'_> {
             help: spec.help,
             description: spec.description,
             url: spec.url,
+            documents: spec.documents.unwrap_or(match spec.check.kind {
+                CheckKind::Require => Documents::Policies,
+                _ => Documents::Any,
+            }),
             check: check?,
             examples: spec.examples,
             origin: self.source.clone(),

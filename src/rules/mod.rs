@@ -13,10 +13,13 @@ pub mod taxonomy;
 pub mod testing;
 
 pub use load::{LoadErrors, builtin_files, load};
-pub use spec::{CheckKind, DeadlineLimit, Examples, LangLimits, Localized, Scope, Within};
+pub use spec::{
+    CheckKind, DeadlineLimit, Documents, Examples, LangLimits, Localized, Scope, Within,
+};
 
 use regex::Regex;
 
+use crate::classify::DocumentKind;
 use crate::diagnostic::Severity;
 use crate::document::Lang;
 use patterns::{PatternId, PatternTable};
@@ -112,6 +115,7 @@ pub struct Rule {
     pub help: Localized,
     pub description: String,
     pub url: Option<String>,
+    pub documents: Documents,
     pub check: Check,
     pub examples: Examples,
     pub origin: Origin,
@@ -120,6 +124,11 @@ pub struct Rule {
 impl Rule {
     pub fn applies_to(&self, lang: Lang) -> bool {
         self.langs.contains(&lang)
+    }
+
+    /// Whether the rule runs on a document of this kind.
+    pub fn runs_on(&self, kind: &DocumentKind) -> bool {
+        self.documents == Documents::Any || *kind == DocumentKind::Policy
     }
 
     /// Whether the rule belongs to one of `profiles` (rules of no profile belong to all).

@@ -29,8 +29,23 @@ pub struct RuleSpec {
     pub description: String,
     #[serde(default)]
     pub url: Option<String>,
+    /// The documents the rule runs on (default: `policies` for `require` rules, `any` for
+    /// the others).
+    #[serde(default)]
+    pub documents: Option<Documents>,
     pub check: CheckSpec,
     pub examples: Examples,
+}
+
+/// Which documents a rule runs on.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Documents {
+    /// Privacy policies only: not a user agreement that refers to a separate privacy
+    /// policy, nor a text that never mentions privacy.
+    Policies,
+    /// Every document.
+    Any,
 }
 
 /// Text in the document's language: `{en: ..., zh: ...}`.

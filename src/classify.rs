@@ -1,0 +1,225 @@
+//! What a policy file holds: a privacy policy, a user agreement that leaves privacy to a
+//! separate policy, or a text about something else. Rules about what a privacy policy must
+//! say run only on the first (`documents: policies`).
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use crate::document::{Document, Lang, numbering};
+use crate::matcher::{Matcher, matcher};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// A privacy policy, or an agreement that carries its privacy rules itself.
+    Policy,
+    /// A user agreement or terms of service that refers to a separate privacy policy, at
+    /// `range` of block `block` (normalised text).
+    Agreement { block: usize, range: Range<usize> },
+    /// A text that never mentions privacy or personal information (a README, a notice).
+    Unrelated,
+}
+
+pub fn classify(doc: &Document) -> DocumentKind {
+    static PRIVACY: OnceLock<Matcher> = OnceLock::new();
+    let privacy = matcher(
+        &PRIVACY,
+        r"(?i)隐私|个人信息|个人资料|用户信息|privacy|personal (?:data|information)|personally identifiable",
+    );
+    if !doc.blocks.iter().any(|b| privacy.is_match(&b.text)) {
+        return DocumentKind::Unrelated;
+    }
+    if !titled_as_agreement(doc) || names_a_privacy_part(doc) {
+        return DocumentKind::Policy;
+    }
+    match separate_policy_reference(doc) {
+        Some((block, range)) => DocumentKind::Agreement { block, range },
+        None => DocumentKind::Policy,
+    }
+}
+
+/// The title names an agreement and nothing in the title block names privacy: "XX用户服务协议",
+/// "注册条款", "Terms of Service". A combined title ("用户协议及隐私政策"), also as a heading
+/// right next to the title, is a policy; a numbered heading there ("七、隐私保护政策") is a
+/// section, not a title.
+fn titled_as_agreement(doc: &Document) -> bool {
+    static AGREEMENT: OnceLock<Matcher> = OnceLock::new();
+    static PRIVACY: OnceLock<Matcher> = OnceLock::new();
+    static PRIVACY_TITLE: OnceLock<Matcher> = OnceLock::new();
+    let agreement = matcher(
+        &AGREEMENT,
+        r#"(?i)(?:协议|(?:服务|使用|用户|注册|平台|软件)(?:条款|须知))》?$|^(?:[\w&.,'’ -]{0,40} )?(?:terms of (?:service|use)|terms and conditions|terms|user agreement|conditions of use)$"#,
+    );
+    let privacy = matcher(
+        &PRIVACY,
+        r"(?i)隐私|个人信息|个人资料|用户信息|数据保护|privacy|personal|data protection|cookie",
+    );
+    let privacy_title = matcher(
+        &PRIVACY_TITLE,
+        r"(?i)(?:隐私|个人信息)[^。;]{0,10}(?:政策|声明|指引|规则|条款)|privacy (?:policy|notice|statement)",
+    );
+    let Some(title) = doc.title else {
+        return false;
+    };
+    let text = doc.blocks[title].text.trim();
+    let next_to_it = (title.saturating_sub(2)..=title + 2)
+        .filter(|&i| i != title)
+        .filter_map(|i| doc.blocks.get(i))
+        .filter(|b| b.is_heading() && numbering(b.text.trim()).is_none());
+    agreement.is_match(text)
+        && !privacy.is_match(text)
+        && !next_to_it
+            .into_iter()
+            .any(|b| privacy_title.is_match(&b.text))
+}
+
+/// A heading names a privacy policy as a part of the document ("第二部分 隐私政策") and the
+/// part is long enough to be one: the agreement and the policy are one document. A short
+/// clause under such a heading that only points to the policy ("七、隐私保护政策" over
+/// "按照《XX隐私权政策》……") is not.
+fn names_a_privacy_part(doc: &Document) -> bool {
+    static PART: OnceLock<Matcher> = OnceLock::new();
+    let part = matcher(
+        &PART,
+        r"(?i)(?:隐私(?:权)?(?:保护)?(?:政策|声明|条款|指引)|个人信息(?:保护|处理)(?:政策|规则|指引|声明))》?$|^(?:[\w&.,' -]{0,40} )?privacy (?:policy|notice|statement)$",
+    );
+    doc.sections.iter().any(|section| {
+        section
+            .heading
+            .is_some_and(|h| part.is_match(doc.blocks[h].text.trim()))
+            && doc.blocks[section.blocks.clone()]
+                .iter()
+                .map(|b| b.text.chars().count())
+                .sum::<usize>()
+                >= PRIVACY_PART_CHARS
+    })
+}
+
+/// The shortest privacy part taken for a policy: pointer clauses run to a few hundred
+/// characters, an embedded policy to thousands.
+const PRIVACY_PART_CHARS: usize = 800;
+
+/// Where the document sends the reader to a separate privacy policy: "《XX隐私权政策》"
+/// (not "本《隐私政策》", the document itself, nor a law such as 《…个人信息保护规定》),
+/// "另行发布的隐私政策", "our Privacy Policy".
+fn separate_policy_reference(doc: &Document) -> Option<(usize, Range<usize>)> {
+    static ZH: OnceLock<Matcher> = OnceLock::new();
+    static EN: OnceLock<Matcher> = OnceLock::new();
+    let reference = match doc.lang {
+        Lang::Zh => matcher(
+            &ZH,
+            r"(?:^|[^本该此])《[^》本]{0,20}(?:隐私|个人信息(?:保护|处理))[^》]{0,10}(?:政策|指引|声明|规则|条款)》|(?:另行|单独)(?:发布|制定|公布|提供)的[^。;]{0,16}隐私(?:权)?(?:保护)?(?:政策|声明|指引)",
+        ),
+        Lang::En => matcher(
+            &EN,
+            r"(?i)\b(?:our|see|read|review|refer to|subject to|governed by)\b[^.]{0,30}\bprivacy (?:policy|notice|statement)\b",
+        ),
+    };
+    doc.blocks.iter().enumerate().find_map(|(b, block)| {
+        if block.is_heading() {
+            return None;
+        }
+        let found = reference.find(&block.text)?;
+        // A leading character that is not part of the reference.
+        let start = block.text[found.clone()]
+            .char_indices()
+            .find(|&(_, c)| c == '《')
+            .map_or(found.start, |(i, _)| found.start + i);
+        Some((b, start..found.end))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{self, Format};
+    use crate::source::SourceFile;
+
+    fn kind(text: &str) -> DocumentKind {
+        let source = SourceFile::from_text("doc.md", text);
+        classify(&document::parse(&source, Format::Markdown, None))
+    }
+
+    fn is_agreement(text: &str) -> bool {
+        matches!(kind(text), DocumentKind::Agreement { .. })
+    }
+
+    #[test]
+    fn agreement_that_refers_to_a_separate_policy() {
+        assert!(is_agreement(
+            "# XX用户服务协议\n\n## 一、隐私保护\n\n我们将按照《XX隐私权政策》处理您的个人信息。\n"
+        ));
+        assert!(is_agreement(
+            "# 注册条款\n\n个人信息的处理以另行发布的隐私政策的内容为准。\n"
+        ));
+        // a privacy heading over a clause that only points to the policy
+        assert!(is_agreement(
+            "# XX服务协议\n\n## 七、隐私保护政策\n\n我们将按照本协议及《XX隐私权政策》的规定收集您的个人信息。\n"
+        ));
+        assert!(is_agreement(
+            "# Terms of Service\n\nYour use of the Service is subject to our Privacy Policy.\n"
+        ));
+    }
+
+    #[test]
+    fn combined_or_self_contained_documents_are_policies() {
+        // a combined title
+        assert_eq!(
+            kind("# 用户协议及隐私政策\n\n详见《隐私政策》。本政策说明我们如何处理个人信息。\n"),
+            DocumentKind::Policy
+        );
+        // the agreement carries the policy as a part
+        let part = "我们收集您的手机号码用于注册账号。".repeat(60);
+        assert_eq!(
+            kind(&format!(
+                "# XX用户协议\n\n## 第二部分 隐私政策\n\n请阅读《XX隐私政策》。{part}\n"
+            )),
+            DocumentKind::Policy
+        );
+        // a privacy policy's own opening section ("提示条款") is no agreement title
+        assert_eq!(
+            kind("# 提示条款\n\n请阅读《XX隐私权政策》,了解我们如何处理个人信息。\n"),
+            DocumentKind::Policy
+        );
+        // the document refers to itself
+        assert_eq!(
+            kind("# XX用户协议\n\n本《隐私政策》说明我们如何处理您的个人信息。\n"),
+            DocumentKind::Policy
+        );
+        // a law, not a policy
+        assert_eq!(
+            kind("# XX用户协议\n\n我们遵守《电信和互联网用户个人信息保护规定》。\n"),
+            DocumentKind::Policy
+        );
+        // no reference: the agreement's own privacy clause is all there is
+        assert_eq!(
+            kind("# XX用户协议\n\n## 隐私保护\n\n我们收集您的个人信息用于提供服务。\n"),
+            DocumentKind::Policy
+        );
+        // a privacy policy that refers to the user agreement
+        assert_eq!(
+            kind(
+                "# XX隐私政策\n\n本政策是《XX用户协议》的组成部分,请同时阅读《儿童隐私保护指引》。\n"
+            ),
+            DocumentKind::Policy
+        );
+    }
+
+    #[test]
+    fn texts_about_something_else_are_unrelated() {
+        assert_eq!(
+            kind("# README\n\nBuild with cargo.\n"),
+            DocumentKind::Unrelated
+        );
+    }
+
+    #[test]
+    fn the_reference_span_starts_at_the_title_mark() {
+        let text = "# XX用户协议\n\n请您阅读《XX隐私政策》。\n";
+        let source = SourceFile::from_text("doc.md", text);
+        let doc = document::parse(&source, Format::Markdown, None);
+        let DocumentKind::Agreement { block, range } = classify(&doc) else {
+            panic!("not an agreement");
+        };
+        assert_eq!(&doc.blocks[block].text[range], "《XX隐私政策》");
+    }
+}
