@@ -66,7 +66,13 @@ pub(crate) fn parse(source: &MappedText) -> RawDocument {
                 });
             }
             LineKind::Rule(marker) => {
+                // Converted pages end blocks with a `===` line: the last entry of a numbered
+                // list (a table of contents) above one is not underlined.
+                let list_end = i >= 2
+                    && numbering(&lines[i - 1].normalized).is_some()
+                    && numbering(&lines[i - 2].normalized).is_some();
                 let underline = matches!(marker, '=' | '-')
+                    && !list_end
                     && current
                         .as_ref()
                         .is_some_and(|p| p.lines == 1 && setext_title(p.builder.text()));
@@ -583,13 +589,15 @@ fn soft_wrap(text_so_far: &str, previous_line: &str) -> bool {
     !ends_sentence && previous_line.chars().count() >= 20
 }
 
-/// A line a `===` or `---` underline can make a heading: short, not a sentence, and not a
-/// record field ("用途:用于广告投放" before a separator line).
+/// A line a `===` or `---` underline can make a heading: short, not a sentence, not a
+/// lead-in ending with a colon ("……行使以下权利:" before a separator line), and not a record
+/// field ("用途:用于广告投放").
 fn setext_title(text: &str) -> bool {
     let text = text.trim();
     !text.is_empty()
         && text.chars().count() <= 60
         && !text.contains(['。', ';', '!'])
+        && !text.ends_with([':', '：'])
         && record_key(text).is_none()
 }
 
@@ -792,6 +800,28 @@ mod tests {
         assert_eq!(parsed[1], (RawKind::Heading(3), "提示条款".to_string()));
         assert_eq!(parsed[2].1, "本政策将帮助您了解以下内容:");
         assert_eq!(parsed[3].1, "1.在您使用服务时,您同意本政策。");
+    }
+
+    /// A lead-in before a separator line introduces what follows, and the last line of a
+    /// block (a table of contents' last entry) only ends it: neither is a heading.
+    #[test]
+    fn separator_lines_end_blocks_without_underlining_them() {
+        let lead_in = "我们保障您对自己的个人信息行使以下权利:";
+        let text = format!("\n\n{lead_in}  \n==========\n(一)访问您的个人信息\n您有权访问。\n");
+        let parsed = blocks(&text);
+        assert!(
+            (parsed.iter())
+                .any(|(kind, text)| !matches!(kind, RawKind::Heading(_)) && text == lead_in),
+            "{parsed:?}"
+        );
+        let text = "目录\n8、隐私政策如何更新\n9、如何联系我们\n==========\n一、我们如何收集信息\n正文。\n";
+        let parsed = blocks(text);
+        assert!(
+            (parsed.iter())
+                .all(|(kind, text)| !matches!(kind, RawKind::Heading(1))
+                    || text != "9、如何联系我们"),
+            "{parsed:?}"
+        );
     }
 
     /// A record's last field before a separator line stays a field of the record.

@@ -387,10 +387,15 @@ impl Ctx<'_> {
             .anchor
             .as_ref()
             .and_then(|g| {
-                self.all(g)
-                    .into_iter()
+                let mut headings: Vec<usize> = (self.all(g).into_iter())
                     .map(|(_, m)| m.block)
-                    .find(|&b| self.doc.blocks[b].is_heading())
+                    .filter(|&b| self.doc.blocks[b].is_heading())
+                    .collect();
+                headings.sort_unstable();
+                // A table of contents lists the heading before the section that has the text.
+                (headings.iter().find(|&&b| self.heads_text(b)))
+                    .or(headings.first())
+                    .copied()
             })
             .or(self.doc.title);
         let range = anchor.map_or(0..0, |b| 0..self.doc.blocks[b].text.len());
@@ -404,6 +409,16 @@ impl Ctx<'_> {
             }],
             evidence: None,
         }
+    }
+
+    /// Whether heading `b` opens a section with text under it, not only headings (as the
+    /// entries of a table of contents do).
+    fn heads_text(&self, b: usize) -> bool {
+        let section = &self.doc.sections[self.doc.blocks[b].section];
+        section.heading == Some(b)
+            && self.doc.blocks[section.blocks.clone()]
+                .iter()
+                .any(|block| !block.is_heading())
     }
 
     /// One finding per scope unit: the first match in it.
