@@ -100,14 +100,15 @@ const PRIVACY_PART_CHARS: usize = 800;
 
 /// Where the document sends the reader to a separate privacy policy: "《XX隐私权政策》"
 /// (not "本《隐私政策》", the document itself, nor a law such as 《…个人信息保护规定》),
-/// "另行发布的隐私政策", "our Privacy Policy".
+/// "另行发布的隐私政策", "受XX隐私政策的约束", a link "[隐私政策](privacy.html)", "our Privacy
+/// Policy".
 fn separate_policy_reference(doc: &Document) -> Option<(usize, Range<usize>)> {
     static ZH: OnceLock<Matcher> = OnceLock::new();
     static EN: OnceLock<Matcher> = OnceLock::new();
     let reference = match doc.lang {
         Lang::Zh => matcher(
             &ZH,
-            r"(?:^|[^本该此])《[^》本]{0,20}(?:隐私|个人信息(?:保护|处理))[^》]{0,10}(?:政策|指引|声明|规则|条款)》|(?:另行|单独)(?:发布|制定|公布|提供)的[^。;]{0,16}隐私(?:权)?(?:保护)?(?:政策|声明|指引)",
+            r"(?:^|[^本该此])《[^》本]{0,20}(?:隐私|个人信息(?:保护|处理))[^》]{0,10}(?:政策|指引|声明|规则|条款)》|(?:另行|单独)(?:发布|制定|公布|提供)的[^。;]{0,16}隐私(?:权)?(?:保护)?(?:政策|声明|指引)|(?:受|遵守|遵循|参见|详见|参阅|查阅)[^。;本该此]{0,12}隐私(?:权)?(?:保护)?(?:政策|声明|指引)|\[[^\]本]{0,20}隐私(?:权)?(?:保护)?(?:政策|声明|指引)\]\(",
         ),
         Lang::En => matcher(
             &EN,
@@ -119,12 +120,17 @@ fn separate_policy_reference(doc: &Document) -> Option<(usize, Range<usize>)> {
             return None;
         }
         let found = reference.find(&block.text)?;
-        // A leading character that is not part of the reference.
-        let start = block.text[found.clone()]
-            .char_indices()
-            .find(|&(_, c)| c == '《')
-            .map_or(found.start, |(i, _)| found.start + i);
-        Some((b, start..found.end))
+        // The name alone: not the character before a title mark, the verb before a name or
+        // a link's brackets.
+        let text = &block.text[found.clone()];
+        let name = match text.find('《') {
+            Some(at) => &text[at..],
+            None => text
+                .trim_start_matches(|c| "受遵守循参见详阅查[".contains(c))
+                .trim_end_matches(['(', ']']),
+        };
+        let start = found.start + (name.as_ptr() as usize - text.as_ptr() as usize);
+        Some((b, start..start + name.len()))
     })
 }
 
@@ -134,9 +140,13 @@ mod tests {
     use crate::document::{self, Format};
     use crate::source::SourceFile;
 
+    fn kind_in(format: Format, text: &str) -> DocumentKind {
+        let source = SourceFile::from_text("doc", text);
+        classify(&document::parse(&source, format, None))
+    }
+
     fn kind(text: &str) -> DocumentKind {
-        let source = SourceFile::from_text("doc.md", text);
-        classify(&document::parse(&source, Format::Markdown, None))
+        kind_in(Format::Markdown, text)
     }
 
     fn is_agreement(text: &str) -> bool {
@@ -157,6 +167,17 @@ mod tests {
         ));
         assert!(is_agreement(
             "# Terms of Service\n\nYour use of the Service is subject to our Privacy Policy.\n"
+        ));
+        assert!(is_agreement(
+            "# XX服务条款\n\n用户在使用XX服务时也同样受XX隐私政策的约束,我们会保护用户信息。\n"
+        ));
+        // a link left as text by a page converted to plain text
+        assert!(matches!(
+            kind_in(
+                Format::Text,
+                "用户服务协议\n\n[关于我们](about.html) [隐私政策](privacy.html)\n\n我们重视用户的个人信息。\n"
+            ),
+            DocumentKind::Agreement { .. }
         ));
     }
 
@@ -183,6 +204,10 @@ mod tests {
         // the document refers to itself
         assert_eq!(
             kind("# XX用户协议\n\n本《隐私政策》说明我们如何处理您的个人信息。\n"),
+            DocumentKind::Policy
+        );
+        assert_eq!(
+            kind("# XX用户协议\n\n您同意受本隐私政策的约束,我们如何处理您的个人信息见下文。\n"),
             DocumentKind::Policy
         );
         // a law, not a policy
@@ -213,13 +238,30 @@ mod tests {
     }
 
     #[test]
-    fn the_reference_span_starts_at_the_title_mark() {
-        let text = "# XX用户协议\n\n请您阅读《XX隐私政策》。\n";
-        let source = SourceFile::from_text("doc.md", text);
-        let doc = document::parse(&source, Format::Markdown, None);
-        let DocumentKind::Agreement { block, range } = classify(&doc) else {
-            panic!("not an agreement");
-        };
-        assert_eq!(&doc.blocks[block].text[range], "《XX隐私政策》");
+    fn the_reference_span_is_the_name_alone() {
+        for (format, text, name) in [
+            (
+                Format::Markdown,
+                "# XX用户协议\n\n请您阅读《XX隐私政策》。\n",
+                "《XX隐私政策》",
+            ),
+            (
+                Format::Markdown,
+                "# XX服务条款\n\n用户同样受XX隐私政策的约束。\n",
+                "XX隐私政策",
+            ),
+            (
+                Format::Text,
+                "用户服务协议\n\n[关于我们](about.html) [隐私政策](privacy.html)\n\n我们重视用户的个人信息。\n",
+                "隐私政策",
+            ),
+        ] {
+            let source = SourceFile::from_text("doc", text);
+            let doc = document::parse(&source, format, None);
+            let DocumentKind::Agreement { block, range } = classify(&doc) else {
+                panic!("not an agreement: {text}");
+            };
+            assert_eq!(&doc.blocks[block].text[range], name);
+        }
     }
 }
