@@ -121,8 +121,48 @@ fn lacks_scope(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy) -> bool {
     }
     let name = entry.name.text(doc);
     let rest = entry.text(doc).replacen(name, " ", 1);
-    !(taxonomy.terms_possibly_in(&rest, term_langs(doc.lang)))
-        .any(|(_, _, term)| term.is_match(&rest))
+    !names_data(taxonomy, doc.lang, &rest) && !scope_stated_elsewhere(doc, entry, taxonomy)
+}
+
+fn names_data(taxonomy: &Taxonomy, lang: Lang, text: &str) -> bool {
+    (taxonomy.terms_possibly_in(text, term_langs(lang))).any(|(_, _, term)| term.is_match(text))
+}
+
+/// Words that say what kind of SDK a name is, not whose.
+const GENERIC_NAME_ENDS: &[&str] = &[
+    "插件", "系列", "产品", "广告", "统计", "推送", "分享", "登录", "支付", "地图", "定位",
+];
+
+/// A list of links may leave the data to prose elsewhere that names the SDK: "第三方分析服务
+/// 公司包括友盟,腾讯Bugly等,可能会收集唯一设备识别码……" for the entry "友盟 SDK".
+fn scope_stated_elsewhere(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy) -> bool {
+    static COLLECTS: OnceLock<Matcher> = OnceLock::new();
+    let collects = matcher(&COLLECTS, r"(?i)收集|获取|采集|读取|\bcollect");
+    let name = entry.name.text(doc);
+    // The vendor's or product's name, without what kind of SDK it is: "百度系列产品SDK" is
+    // "百度" in "广点通、穿山甲、百度等……可能会收集".
+    let mut core = name.split(['(', '（']).next().unwrap_or(name);
+    loop {
+        let trimmed = core.trim_end_matches(|c: char| c.is_whitespace() || "SDKsdk".contains(c));
+        let shorter = (GENERIC_NAME_ENDS.iter())
+            .find_map(|end| trimmed.strip_suffix(end))
+            .unwrap_or(trimmed);
+        if shorter == core {
+            break;
+        }
+        core = shorter;
+    }
+    if core.chars().count() < 2 {
+        return false;
+    }
+    (doc.blocks.iter().enumerate())
+        .filter(|(b, _)| !entry.blocks.contains(b))
+        .flat_map(|(_, block)| block.sentences.iter().map(|s| &block.text[s.clone()]))
+        .any(|sentence| {
+            sentence.contains(core)
+                && collects.is_match(sentence)
+                && names_data(taxonomy, doc.lang, sentence)
+        })
 }
 
 /// One finding per entry without a data scope; one for a whole table when none of its
