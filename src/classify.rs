@@ -61,15 +61,13 @@ fn titled_as_agreement(doc: &Document) -> bool {
         return false;
     };
     let text = doc.blocks[title].text.trim();
-    let next_to_it = (title.saturating_sub(2)..=title + 2)
+    let mut next_to_it = (title.saturating_sub(2)..=title + 2)
         .filter(|&i| i != title)
         .filter_map(|i| doc.blocks.get(i))
         .filter(|b| b.is_heading() && numbering(b.text.trim()).is_none());
     agreement.is_match(text)
         && !privacy.is_match(text)
-        && !next_to_it
-            .into_iter()
-            .any(|b| privacy_title.is_match(&b.text))
+        && !next_to_it.any(|b| privacy_title.is_match(&b.text))
 }
 
 /// A heading names a privacy policy as a part of the document ("第二部分 隐私政策") and the
