@@ -185,6 +185,12 @@ fn marker(text: &str, first: char) -> Option<(Style, usize)> {
 
 const SENTENCE_PUNCT: &[char] = &['。', ';', '!', '?'];
 const CLAUSE_END: &[char] = &['。', ';', '!', ',', '、', ':', '?'];
+/// Words a clause cannot end on: "3.为了便于您使用……功能,我们需要" is a sentence broken
+/// before its object, not a heading.
+const DANGLING: &[&str] = &[
+    "需要", "会在", "会", "将", "在", "的", "和", "及", "与", "或", "并", "向", "对", "把", "为",
+    "以", "例如", "是否",
+];
 
 fn chars(text: &str) -> usize {
     text.chars().count()
@@ -205,6 +211,7 @@ fn heading_body(body: &str, max_zh: usize, max_en_words: usize) -> bool {
         chars(body) <= max_zh
             && !body.contains(['。', ';'])
             && !trimmed.ends_with(CLAUSE_END)
+            && !(body.contains(',') && DANGLING.iter().any(|word| trimmed.ends_with(word)))
             && !body.contains("! ")
     } else {
         let words = body.split_whitespace().count();
@@ -638,6 +645,8 @@ mod tests {
             "1. we collect your email address when you sign up",
             "2023.09.06",
             "感谢您使用本平台!",
+            "3.为了便于您使用充值交费、通讯录备份功能,我们需要",
+            "3.2您可以申请注销您的个人账户,或在符合法律法规和本平台的",
         ] {
             assert_eq!(heading_style(text, false), None, "{text}");
         }
@@ -655,6 +664,11 @@ mod tests {
             Some(Style::Plain)
         );
         assert_eq!(heading_style("姓名、身份证号、人脸照片", false), None);
+        // A dangling word ends a heading only after a clause break.
+        assert_eq!(
+            heading_style("2.您的个人信息的存储和保护", false),
+            Some(Style::NumDot)
+        );
     }
 
     #[test]

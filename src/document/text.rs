@@ -784,6 +784,27 @@ mod tests {
     }
 
     #[test]
+    fn a_numbered_line_broken_before_its_object_goes_on() {
+        let text = "3.为了便于您使用通讯录备份功能,我们需要\n**您授权我们获取您的通讯录权限。**\n4.为了保证您正常使用附近营业厅的位置列表功能,我们会在\n后台获取位置。\n";
+        let parsed = blocks(text);
+        assert_eq!(
+            parsed,
+            vec![
+                (
+                    RawKind::ListItem,
+                    "3.为了便于您使用通讯录备份功能,我们需要您授权我们获取您的通讯录权限。"
+                        .to_string()
+                ),
+                (
+                    RawKind::ListItem,
+                    "4.为了保证您正常使用附近营业厅的位置列表功能,我们会在后台获取位置。"
+                        .to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn marker_alone_on_a_line_joins_the_next_line() {
         let text = "1. \n\n服务条款的确认和接纳\n\n正文。\n";
         assert_eq!(blocks(text)[0].1, "1.服务条款的确认和接纳");
