@@ -58,17 +58,49 @@ fn titled_as_agreement(doc: &Document) -> bool {
         r"(?i)(?:隐私|个人信息)[^。;]{0,10}(?:政策|声明|指引|规则|条款)|privacy (?:policy|notice|statement)",
     );
     let Some(title) = doc.title else {
-        return false;
+        return calls_itself_an_agreement(doc);
     };
     let text = doc.blocks[title].text.trim();
     let mut next_to_it = (title.saturating_sub(2)..=title + 2)
         .filter(|&i| i != title)
         .filter_map(|i| doc.blocks.get(i))
         .filter(|b| b.is_heading() && numbering(b.text.trim()).is_none());
-    agreement.is_match(text)
+    (agreement.is_match(text) || calls_itself_an_agreement(doc))
         && !privacy.is_match(text)
         && !next_to_it.any(|b| privacy_title.is_match(&b.text))
 }
+
+/// A document without an agreement's title ("重要声明", a file name, none) that names
+/// itself an agreement again and again ("本协议", "本服务条款", "these Terms") and never a
+/// policy ("本政策", "本隐私政策", "this Privacy Policy").
+fn calls_itself_an_agreement(doc: &Document) -> bool {
+    static AGREEMENT: OnceLock<Matcher> = OnceLock::new();
+    static POLICY: OnceLock<Matcher> = OnceLock::new();
+    let agreement = matcher(
+        &AGREEMENT,
+        r"(?i)本(?:服务|用户|使用)?(?:协议|条款)|\b(?:these|this) (?:terms|agreement)\b",
+    );
+    let policy = matcher(
+        &POLICY,
+        r"(?i)本(?:隐私(?:权)?(?:保护)?|个人信息(?:保护|处理)?)?(?:政策|指引|声明|规则)|\bthis (?:privacy )?(?:policy|notice|statement)\b",
+    );
+    let mut agreements = 0;
+    for block in &doc.blocks {
+        if policy.is_match(&block.text) {
+            return false;
+        }
+        let mut at = 0;
+        while let Some(found) = agreement.find_at(&block.text, at) {
+            agreements += 1;
+            at = found.end;
+        }
+    }
+    agreements >= SELF_NAMED_AGREEMENT
+}
+
+/// How often a document without an agreement's title must call itself one: a privacy
+/// policy may mention "本协议" once, when it speaks of the user agreement.
+const SELF_NAMED_AGREEMENT: usize = 3;
 
 /// A heading names a privacy policy as a part of the document ("第二部分 隐私政策") and the
 /// part is long enough to be one: the agreement and the policy are one document. A short
@@ -177,6 +209,29 @@ mod tests {
             ),
             DocumentKind::Agreement { .. }
         ));
+    }
+
+    #[test]
+    fn untitled_agreement_known_by_what_it_calls_itself() {
+        let clauses =
+            "用户应遵守本协议。本协议的修改以公告为准。违反本服务条款的,我们有权终止服务。";
+        assert!(is_agreement(&format!(
+            "# 重要声明\n\n{clauses}\n\n您的个人信息按照《XX隐私声明》处理。\n"
+        )));
+        // a policy that mentions the user agreement, and calls itself a policy
+        assert_eq!(
+            kind(&format!(
+                "# 重要声明\n\n{clauses}本政策说明我们如何处理您的个人信息,另见《XX隐私政策》。\n"
+            )),
+            DocumentKind::Policy
+        );
+        // named an agreement only twice
+        assert_eq!(
+            kind(
+                "# 重要声明\n\n用户应遵守本协议。本协议的修改以公告为准。您的个人信息按照《XX隐私声明》处理。\n"
+            ),
+            DocumentKind::Policy
+        );
     }
 
     #[test]
