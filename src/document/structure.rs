@@ -200,6 +200,11 @@ fn is_zh(text: &str) -> bool {
     text.chars().any(super::is_han)
 }
 
+/// A clause break, and then a last word that needs a continuation.
+fn broken_off(body: &str, trimmed: &str) -> bool {
+    body.contains(',') && DANGLING.iter().any(|word| trimmed.ends_with(word))
+}
+
 /// Does `body` (the text after any numbering) read like a heading rather than a sentence?
 fn heading_body(body: &str, max_zh: usize, max_en_words: usize) -> bool {
     let body = body.trim();
@@ -211,7 +216,7 @@ fn heading_body(body: &str, max_zh: usize, max_en_words: usize) -> bool {
         chars(body) <= max_zh
             && !body.contains(['。', ';'])
             && !trimmed.ends_with(CLAUSE_END)
-            && !(body.contains(',') && DANGLING.iter().any(|word| trimmed.ends_with(word)))
+            && !broken_off(body, trimmed)
             && !body.contains("! ")
     } else {
         let words = body.split_whitespace().count();
