@@ -367,13 +367,20 @@ fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> 
         let vendors = &set.taxonomy.vendors;
         vendors.iter().filter(|v| v.entity == vendor.entity).count() == 1
     };
+    // A paragraph that names the SDK and its vendor's legal name ("'秒验SDK'由上海游昆信息技术
+    // 有限公司提供") discloses it as fully as a list row, wherever it stands.
+    let disclosed = |vendor: &Vendor, names: &regex::Regex| {
+        !vendor.entity.is_empty()
+            && (doc.blocks.iter())
+                .any(|b| b.text.contains(vendor.entity.as_str()) && names.is_match(&b.text))
+    };
     let mut hits: Vec<Hit> = vendor_mentions(set, doc, |b, _| !listed_blocks.contains(&b))
         .filter(|(vendor, ..)| {
             let names = vendor.names().expect("mentioned vendors have names");
             let company = sole_entity(vendor).then_some(vendor.entity.as_str());
             !listed.iter().any(|text| {
                 names.is_match(text) || company.is_some_and(|entity| text.contains(entity))
-            })
+            }) && !disclosed(vendor, names)
         })
         .map(|(vendor, block, range)| Hit {
             severity: rule.severity,
@@ -388,4 +395,50 @@ fn not_listed(rule: &Rule, set: &RuleSet, doc: &Document, sdks: &[SdkEntry]) -> 
         .collect();
     hits.sort_by_key(|h| (h.block, h.range.start));
     hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{self, Format};
+    use crate::source::SourceFile;
+
+    fn mentioned_not_listed(text: &str) -> Vec<String> {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let rule = set.get(THIRD_PARTY_NOT_LISTED).expect("the rule exists");
+        let doc = document::parse(
+            &SourceFile::from_text("t.md", text),
+            Format::Markdown,
+            Some(Lang::Zh),
+        );
+        let sdks = crate::sdk::extract(&doc, &set.taxonomy);
+        not_listed(rule, &set, &doc, &sdks)
+            .into_iter()
+            .map(|h| h.terms[0].clone())
+            .collect()
+    }
+
+    const TABLE: &str = "\n\n| SDK名称 | 开发者 | 使用目的 | 收集的个人信息 |\n|---|---|---|---|\n| 某推送SDK | 某某信息技术有限公司 | 消息推送 | 设备标识符 |\n";
+
+    #[test]
+    fn a_paragraph_naming_the_sdk_and_its_company_discloses_it() {
+        let text = format!(
+            "一键登录所用的“秒验SDK”由上海游昆信息技术有限公司提供，会收集您的手机号码。{TABLE}"
+        );
+        assert!(mentioned_not_listed(&text).is_empty());
+        // the same mention elsewhere is disclosed by that paragraph too
+        let text = format!(
+            "我们使用秒验实现一键登录。\n\n秒验SDK的开发者为上海游昆信息技术有限公司。{TABLE}"
+        );
+        assert!(mentioned_not_listed(&text).is_empty());
+    }
+
+    #[test]
+    fn a_mention_without_the_company_is_still_reported() {
+        let text = format!("一键登录所用的“秒验SDK”由第三方提供，会收集您的手机号码。{TABLE}");
+        assert_eq!(mentioned_not_listed(&text), ["秒验"]);
+        // another vendor's company in the paragraph does not disclose this one
+        let text = format!("一键登录所用的“秒验SDK”与深圳市腾讯计算机系统有限公司无关。{TABLE}");
+        assert_eq!(mentioned_not_listed(&text), ["秒验"]);
+    }
 }
