@@ -764,6 +764,18 @@ fn is_name(text: &str) -> bool {
     !text.is_empty() && !sentence.is_match(text) && !generic.is_match(text)
 }
 
+/// An item that starts with an Android permission's name ("* READ_PHONE_STATE:…",
+/// "android.permission.CAMERA:…").
+fn permission_item(text: &str) -> bool {
+    static PERMISSION: OnceLock<Matcher> = OnceLock::new();
+    let rest = &text[numbering_end(text)..];
+    matcher(
+        &PERMISSION,
+        r"^(?:android\.permission\.)?[A-Z][A-Z_]{3,}[A-Z]\s*(?:\([^)]{0,20}\))?\s*:",
+    )
+    .is_match(rest)
+}
+
 /// Where the text after a list number ("1.", "(2)", "三、") starts.
 fn numbering_end(text: &str) -> usize {
     static NUMBER: OnceLock<Matcher> = OnceLock::new();
@@ -893,6 +905,20 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
             .get(next)
             .is_some_and(|b| b.kind == BlockKind::Paragraph)
     {
+        found = found.or(body_fields(doc, next, 0, taxonomy));
+        blocks.push(next);
+    }
+    // The entry's further permissions, one item each ("* READ_PHONE_STATE:获取IMSI用于……"),
+    // belong to it until an item names something else.
+    let section = doc.blocks[block].section;
+    for next in block + 1..doc.blocks.len() {
+        let item = &doc.blocks[next];
+        if blocks.contains(&next) {
+            continue;
+        }
+        if item.section != section || !permission_item(&item.text) {
+            break;
+        }
         found = found.or(body_fields(doc, next, 0, taxonomy));
         blocks.push(next);
     }
@@ -1207,6 +1233,20 @@ mod tests {
         assert!(found[0].1[2].as_deref().unwrap().contains("IMEI"));
         assert!(found[0].1[0].is_some());
         assert_eq!(found[0].1[3], None);
+    }
+
+    #[test]
+    fn permission_items_continue_the_entry_above() {
+        let text = "第三方SDK:\n\n* 某登录SDK:CHANGE_WIFI_STATE:在WiFi与数据双开时切换网络;\n\n* READ_PHONE_STATE:(可选)获取IMSI用于判断双卡;\n\n* 某推送SDK:READ_PHONE_STATE:获取设备IMEI;\n\n* VIBRATE:允许程序振动\n\n说明:以上权限均为可选。\n";
+        let found = entries(text, Format::Text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, "某登录SDK");
+        assert!(
+            found[0].1[2].as_deref().unwrap().contains("IMSI"),
+            "{found:?}"
+        );
+        assert_eq!(found[1].0, "某推送SDK");
+        assert!(found[1].1[2].as_deref().unwrap().contains("IMEI"));
     }
 
     #[test]
