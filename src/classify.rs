@@ -72,7 +72,8 @@ fn titled_as_agreement(doc: &Document) -> bool {
 
 /// A document without an agreement's title ("重要声明", a file name, none) that names
 /// itself an agreement again and again ("本协议", "本服务条款", "these Terms") and never a
-/// policy ("本政策", "本隐私政策", "this Privacy Policy").
+/// policy ("本政策", "本隐私政策", "本个人信息处理规则", "this Privacy Policy"; "本规则" alone is a
+/// platform's rules).
 fn calls_itself_an_agreement(doc: &Document) -> bool {
     static AGREEMENT: OnceLock<Matcher> = OnceLock::new();
     static POLICY: OnceLock<Matcher> = OnceLock::new();
@@ -82,7 +83,7 @@ fn calls_itself_an_agreement(doc: &Document) -> bool {
     );
     let policy = matcher(
         &POLICY,
-        r"(?i)本(?:隐私(?:权)?(?:保护)?|个人信息(?:保护|处理)?)?(?:政策|指引|声明|规则)|\bthis (?:privacy )?(?:policy|notice|statement)\b",
+        r"(?i)本(?:隐私(?:权)?(?:保护)?|个人信息(?:保护|处理)?)?(?:政策|指引|声明)|本(?:隐私(?:权)?(?:保护)?|个人信息(?:保护|处理)?)规则|\bthis (?:privacy )?(?:policy|notice|statement)\b",
     );
     let mut agreements = 0;
     for block in &doc.blocks {
@@ -222,6 +223,16 @@ mod tests {
         assert_eq!(
             kind(&format!(
                 "# 重要声明\n\n{clauses}本政策说明我们如何处理您的个人信息,另见《XX隐私政策》。\n"
+            )),
+            DocumentKind::Policy
+        );
+        // the platform's rules are no policy
+        assert!(is_agreement(&format!(
+            "# 第二条 协议的补充\n\n{clauses}用户应遵守本规则。\n\n隐私保护的内容请参见《隐私政策》。\n"
+        )));
+        assert_eq!(
+            kind(&format!(
+                "# 重要声明\n\n{clauses}本个人信息处理规则说明我们如何处理您的个人信息。请参见《XX隐私政策》。\n"
             )),
             DocumentKind::Policy
         );

@@ -911,11 +911,9 @@ fn item_entry(doc: &Document, block: usize, taxonomy: &Taxonomy) -> Option<SdkEn
     // The entry's further permissions, one item each ("* READ_PHONE_STATE:获取IMSI用于……"),
     // belong to it until an item names something else.
     let section = doc.blocks[block].section;
-    for next in block + 1..doc.blocks.len() {
+    let after = blocks.last().map_or(block, |&last| last) + 1;
+    for next in after..doc.blocks.len() {
         let item = &doc.blocks[next];
-        if blocks.contains(&next) {
-            continue;
-        }
         if item.section != section || !permission_item(&item.text) {
             break;
         }
