@@ -65,9 +65,10 @@ fn titled_as_agreement(doc: &Document) -> bool {
         .filter(|&i| i != title)
         .filter_map(|i| doc.blocks.get(i))
         .filter(|b| b.is_heading() && numbering(b.text.trim()).is_none());
-    (agreement.is_match(text) || calls_itself_an_agreement(doc))
-        && !privacy.is_match(text)
+    // A policy's title names privacy: the whole text is read only for the others.
+    !privacy.is_match(text)
         && !next_to_it.any(|b| privacy_title.is_match(&b.text))
+        && (agreement.is_match(text) || calls_itself_an_agreement(doc))
 }
 
 /// A document without an agreement's title ("重要声明", a file name, none) that names
