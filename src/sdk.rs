@@ -4,7 +4,7 @@
 //! purpose, data scope and privacy-policy link were found, so checks point at what is there
 //! and say what is missing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -85,15 +85,50 @@ impl SdkEntry {
             }
         }
     }
+}
 
-    /// The entry's whole text, cell after cell.
-    pub fn text(&self, doc: &Document) -> String {
-        self.blocks
-            .iter()
-            .map(|&b| doc.blocks[b].text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
+/// Each entry's whole text, cell after cell. A block several entries share ("官网链接:…第三方
+/// SDK名称:商汤" ends one record and starts the next; a line of records) is divided at their
+/// names: an entry reads it from its own name to the next, or up to the first name when its
+/// name stands elsewhere. A line of thousands of records is then read once, not once per
+/// record.
+pub fn entry_texts(doc: &Document, entries: &[SdkEntry]) -> Vec<String> {
+    let mut readers: HashMap<usize, usize> = HashMap::new();
+    for entry in entries {
+        for &b in &entry.blocks {
+            *readers.entry(b).or_default() += 1;
+        }
     }
+    let mut names_in: HashMap<usize, Vec<usize>> = HashMap::new();
+    for entry in entries {
+        (names_in.entry(entry.name.block).or_default()).push(entry.name.range.start);
+    }
+    for starts in names_in.values_mut() {
+        starts.sort_unstable();
+    }
+    let part = |entry: &SdkEntry, b: usize| -> &str {
+        let text = doc.blocks[b].text.as_str();
+        if readers.get(&b).is_none_or(|&n| n < 2) {
+            return text;
+        }
+        let starts = names_in.get(&b).map_or(&[][..], Vec::as_slice);
+        let from = if entry.name.block == b {
+            entry.name.range.start
+        } else {
+            0
+        };
+        let next = starts.partition_point(|&start| start <= from);
+        let to = starts.get(next).copied().unwrap_or(text.len());
+        &text[from..to]
+    };
+    (entries.iter())
+        .map(|entry| {
+            (entry.blocks.iter())
+                .map(|&b| part(entry, b))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,6 +244,8 @@ fn sdk_context(doc: &Document, block: usize) -> bool {
 /// them (entries written in a shape the extractor does not know still sit there).
 pub fn list_region(doc: &Document, entries: &[SdkEntry]) -> HashSet<usize> {
     let mut region: HashSet<usize> = entries.iter().flat_map(|e| e.blocks.clone()).collect();
+    // Entries of one list share their sections: each section's blocks are added once.
+    let mut sections = HashSet::new();
     for entry in entries {
         let innermost = doc.blocks[entry.name.block].section;
         let mut section = Some(innermost);
@@ -219,7 +256,9 @@ pub fn list_region(doc: &Document, entries: &[SdkEntry]) -> HashSet<usize> {
             }
             section = doc.sections[s].parent;
         }
-        if let Some(s) = about_sdks.or((innermost != 0).then_some(innermost)) {
+        if let Some(s) = about_sdks.or((innermost != 0).then_some(innermost))
+            && sections.insert(s)
+        {
             region.extend(doc.sections[s].blocks.clone());
         }
     }

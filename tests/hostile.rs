@@ -385,6 +385,78 @@ fn thousands_of_findings_on_one_line() {
     many_findings("minified.html", &text, 5_000);
 }
 
+/// The messages of the SDK findings of `text` checked as `name`.
+fn sdk_list_messages(name: &str, text: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), name, text.as_bytes());
+    let run = check_hostile(dir.path(), &path, Expect::Checked);
+    (run.report["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("sdk-"))
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// SDK lists of thousands of entries in the layouts the SDK reader knows. Each entry once
+/// read the whole document, its list's section or its whole line again (minutes for 10,000
+/// records); the findings must still speak of the whole list.
+#[test]
+fn sdk_lists_of_thousands_of_entries() {
+    const N: usize = 5_000;
+    let records: String = (0..N)
+        .map(|i| format!("SDK名称:友盟{i}\n\n使用目的:统计\n\n"))
+        .collect();
+    let line: String = (0..N)
+        .map(|i| format!("SDK名称:友盟{i} 使用目的:统计 "))
+        .collect();
+    let rows: String = (0..N).map(|i| format!("| 友盟SDK{i} | 统计 |\n")).collect();
+    let table = format!("| SDK名称 | 使用目的 |\n|---|---|\n{rows}");
+    let whole_list = format!("SDK清单的全部{N}个条目未列明收集的个人信息");
+    for (name, text) in [
+        (
+            "records.md",
+            format!("# 隐私政策\n\n## 第三方SDK列表\n\n{records}"),
+        ),
+        ("line.txt", format!("隐私政策\n第三方SDK列表\n{line}\n")),
+        (
+            "table.md",
+            format!("# 隐私政策\n\n## 第三方SDK列表\n\n{table}"),
+        ),
+    ] {
+        let messages = sdk_list_messages(name, &text);
+        assert!(messages.contains(&whole_list), "{name}: {messages:?}");
+    }
+    // Prose elsewhere that names every SDK and what it collects gives each its scope.
+    let prose: String = (0..N)
+        .map(|i| format!("友盟SDK{i}会收集您的设备信息。\n\n"))
+        .collect();
+    let text = format!("# 隐私政策\n\n## 第三方SDK列表\n\n{table}\n## 其他\n\n{prose}");
+    let messages = sdk_list_messages("prose.md", &text);
+    assert!(
+        !messages.iter().any(|m| m.contains("未列明收集的个人信息")),
+        "{messages:?}"
+    );
+}
+
+/// One sentence with tens of thousands of matches: the negation guard once read the
+/// sentence from its start for each match, and the vendor check the block for each
+/// mention of an app.
+#[test]
+fn one_sentence_with_thousands_of_matches() {
+    let items = ["姓名", "电话号码", "位置信息", "设备信息", "身份证号码"];
+    let listed: Vec<&str> = (0..20_000).map(|i| items[i % items.len()]).collect();
+    let text = format!("隐私政策\n我们收集您的{}等信息。\n", listed.join("、"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "enumeration.txt", text.as_bytes());
+    check_hostile(dir.path(), &path, Expect::Checked);
+    let apps = "you may open the WeChat app or visit the Alipay app ".repeat(20_000);
+    let path = write(
+        dir.path(),
+        "apps.txt",
+        format!("Privacy Policy\n{apps}\n").as_bytes(),
+    );
+    check_hostile(dir.path(), &path, Expect::Checked);
+}
+
 /// A manifest in a folder of its own (unpaired), checked next to the companion.
 fn hostile_manifest(yaml: &str, why: &'static str) {
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,10 @@
 //! runs the ones that read a policy text: the SDK-list checks over the entries
 //! [`crate::sdk::extract`] finds. Manifest checks live in [`crate::manifest`].
 
+use std::collections::HashMap;
 use std::ops::Range;
+
+use daachorse::DoubleArrayAhoCorasick;
 use std::sync::OnceLock;
 
 use super::eval::{Hit, Outcome};
@@ -12,7 +15,8 @@ use super::{Rule, RuleSet};
 use crate::diagnostic::Severity;
 use crate::document::{Document, Lang};
 use crate::matcher::{Matcher, matcher};
-use crate::sdk::{Field, SdkEntry, about_sdks, has_url, list_region, names_entity};
+use crate::sdk::{Field, SdkEntry, about_sdks, entry_texts, has_url, list_region, names_entity};
+use crate::source::floor_char_boundary;
 
 /// What a built-in check reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,24 +98,30 @@ fn list_label(doc: &Document, count: usize) -> String {
     }
 }
 
-/// Entries grouped by their list (a table, a section of entry headings); others stand alone.
-fn groups(sdks: &[SdkEntry]) -> Vec<Vec<&SdkEntry>> {
-    let mut groups: Vec<Vec<&SdkEntry>> = Vec::new();
-    for entry in sdks {
-        match groups
-            .iter_mut()
-            .find(|g| entry.group.is_some() && g[0].group == entry.group)
-        {
-            Some(group) => group.push(entry),
-            None => groups.push(vec![entry]),
+/// The indices of entries grouped by their list (a table, a section of entry headings);
+/// others stand alone.
+fn groups(sdks: &[SdkEntry]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of_list = HashMap::new();
+    for (i, entry) in sdks.iter().enumerate() {
+        match entry.group {
+            Some(list) => {
+                let group = *group_of_list.entry(list).or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[group].push(i);
+            }
+            None => groups.push(vec![i]),
         }
     }
     groups
 }
 
-/// No data scope: no scope field (or a placeholder), and no personal-information term
-/// anywhere else in the entry ("用途: 统计, 会收集设备标识符" says it in another field).
-fn lacks_scope(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy) -> bool {
+/// No data scope in the entry itself: no scope field (or a placeholder), and no
+/// personal-information term anywhere else in the entry ("用途: 统计, 会收集设备标识符" says it
+/// in another field).
+fn lacks_own_scope(doc: &Document, entry: &SdkEntry, text: &str, taxonomy: &Taxonomy) -> bool {
     let stated = entry
         .scope
         .as_ref()
@@ -120,8 +130,8 @@ fn lacks_scope(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy) -> bool {
         return false;
     }
     let name = entry.name.text(doc);
-    let rest = entry.text(doc).replacen(name, " ", 1);
-    !names_data(taxonomy, doc.lang, &rest) && !scope_stated_elsewhere(doc, entry, taxonomy)
+    let rest = text.replacen(name, " ", 1);
+    !names_data(taxonomy, doc.lang, &rest)
 }
 
 fn names_data(taxonomy: &Taxonomy, lang: Lang, text: &str) -> bool {
@@ -133,14 +143,9 @@ const GENERIC_NAME_ENDS: &[&str] = &[
     "插件", "系列", "产品", "广告", "统计", "推送", "分享", "登录", "支付", "地图", "定位",
 ];
 
-/// A list of links may leave the data to prose elsewhere that names the SDK: "第三方分析服务
-/// 公司包括友盟,腾讯Bugly等,可能会收集唯一设备识别码……" for the entry "友盟 SDK".
-fn scope_stated_elsewhere(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy) -> bool {
-    static COLLECTS: OnceLock<Matcher> = OnceLock::new();
-    let collects = matcher(&COLLECTS, r"(?i)收集|获取|采集|读取|\bcollect");
-    let name = entry.name.text(doc);
-    // The vendor's or product's name, without what kind of SDK it is: "百度系列产品SDK" is
-    // "百度" in "广点通、穿山甲、百度等……可能会收集".
+/// The vendor's or product's name in an entry's name, without what kind of SDK it is:
+/// "百度系列产品SDK" is "百度"; `None` when under two characters are left.
+fn name_core(name: &str) -> Option<&str> {
     let mut core = name.split(['(', '（']).next().unwrap_or(name);
     loop {
         let trimmed = core.trim_end_matches(|c: char| c.is_whitespace() || "SDKsdk".contains(c));
@@ -152,32 +157,90 @@ fn scope_stated_elsewhere(doc: &Document, entry: &SdkEntry, taxonomy: &Taxonomy)
         }
         core = shorter;
     }
-    if core.chars().count() < 2 {
-        return false;
+    (core.chars().count() >= 2).then_some(core)
+}
+
+/// For each entry `asked` marks, whether prose outside the entry names it and says what it
+/// collects: a list of links may leave the data to a sentence such as "第三方分析服务公司包括
+/// 友盟,腾讯Bugly等,可能会收集唯一设备识别码……" for the entry "友盟 SDK" ("广点通、穿山甲、百度等……
+/// 可能会收集" for "百度系列产品SDK"). One pass over the text for all entries: a list of
+/// thousands of entries must not read the document once per entry.
+fn scopes_stated_elsewhere(
+    doc: &Document,
+    sdks: &[SdkEntry],
+    asked: &[bool],
+    taxonomy: &Taxonomy,
+) -> Vec<bool> {
+    static COLLECTS: OnceLock<Matcher> = OnceLock::new();
+    let collects = matcher(&COLLECTS, r"(?i)收集|获取|采集|读取|\bcollect");
+    let cores: Vec<Option<&str>> = (sdks.iter().zip(asked))
+        .map(|(entry, &asked)| asked.then(|| name_core(entry.name.text(doc))).flatten())
+        .collect();
+    let mut distinct: Vec<&str> = cores.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // daachorse's automaton builds in linear time from thousands of names.
+    let Ok(searcher) = DoubleArrayAhoCorasick::<u32>::new(&distinct) else {
+        return vec![false; sdks.len()];
+    };
+    // Per core, how many sentences name it and say what is collected, in all and in each
+    // block: an entry's own blocks are not "elsewhere".
+    let mut stating = vec![0usize; distinct.len()];
+    let mut stating_in_block: HashMap<(usize, usize), usize> = HashMap::new();
+    for (b, block) in doc.blocks.iter().enumerate() {
+        for range in &block.sentences {
+            let sentence = &block.text[range.clone()];
+            let mut named: Vec<usize> = (searcher.find_overlapping_iter(sentence))
+                .map(|m| m.value() as usize)
+                .collect();
+            if named.is_empty()
+                || !collects.is_match(sentence)
+                || !names_data(taxonomy, doc.lang, sentence)
+            {
+                continue;
+            }
+            named.sort_unstable();
+            named.dedup();
+            for core in named {
+                stating[core] += 1;
+                *stating_in_block.entry((b, core)).or_default() += 1;
+            }
+        }
     }
-    (doc.blocks.iter().enumerate())
-        .filter(|(b, _)| !entry.blocks.contains(b))
-        .flat_map(|(_, block)| block.sentences.iter().map(|s| &block.text[s.clone()]))
-        .any(|sentence| {
-            sentence.contains(core)
-                && collects.is_match(sentence)
-                && names_data(taxonomy, doc.lang, sentence)
+    (sdks.iter().zip(cores))
+        .map(|(entry, core)| {
+            let Some(core) = core else {
+                return false;
+            };
+            let id = distinct.binary_search(&core).expect("every core is listed");
+            let mut own_blocks = entry.blocks.clone();
+            own_blocks.sort_unstable();
+            own_blocks.dedup();
+            let inside: usize = (own_blocks.iter())
+                .filter_map(|&b| stating_in_block.get(&(b, id)))
+                .sum();
+            stating[id] > inside
         })
+        .collect()
 }
 
 /// One finding per entry without a data scope; one for a whole table when none of its
 /// entries has one.
 fn missing_scope(rule: &Rule, doc: &Document, sdks: &[SdkEntry], taxonomy: &Taxonomy) -> Vec<Hit> {
+    let texts = entry_texts(doc, sdks);
+    let unstated: Vec<bool> = (sdks.iter().zip(&texts))
+        .map(|(entry, text)| lacks_own_scope(doc, entry, text, taxonomy))
+        .collect();
+    let elsewhere = scopes_stated_elsewhere(doc, sdks, &unstated, taxonomy);
     let mut hits = Vec::new();
     for group in groups(sdks) {
-        let lacking: Vec<&SdkEntry> = group
-            .iter()
-            .copied()
-            .filter(|e| lacks_scope(doc, e, taxonomy))
+        let lacking: Vec<&SdkEntry> = (group.iter())
+            .filter(|&&i| unstated[i] && !elsewhere[i])
+            .map(|&i| &sdks[i])
             .collect();
         if lacking.len() >= 2 && lacking.len() == group.len() {
             let label = list_label(doc, group.len());
-            hits.push(hit_at(&group[0].name, vec![label], rule.severity));
+            hits.push(hit_at(&sdks[group[0]].name, vec![label], rule.severity));
             continue;
         }
         for entry in lacking {
@@ -208,14 +271,13 @@ impl Part {
     }
 }
 
-fn missing_parts(doc: &Document, entry: &SdkEntry) -> Vec<Part> {
-    let text = entry.text(doc);
+fn missing_parts(doc: &Document, entry: &SdkEntry, text: &str) -> Vec<Part> {
     let mut parts = Vec::new();
     let vendor_named = entry
         .vendor
         .as_ref()
         .is_some_and(|f| names_entity(f.text(doc)))
-        || names_entity(&text);
+        || names_entity(text);
     if !vendor_named {
         parts.push(Part::Vendor);
     }
@@ -226,7 +288,7 @@ fn missing_parts(doc: &Document, entry: &SdkEntry) -> Vec<Part> {
     {
         parts.push(Part::Purpose);
     }
-    if !has_url(&text) {
+    if !has_url(text) {
         parts.push(Part::Link);
     }
     parts
@@ -251,8 +313,12 @@ fn incomplete(rule: &Rule, doc: &Document, sdks: &[SdkEntry]) -> Vec<Hit> {
             .join(separator)
     };
     let mut hits = Vec::new();
+    let texts = entry_texts(doc, sdks);
     for group in groups(sdks) {
-        let missing: Vec<Vec<Part>> = group.iter().map(|e| missing_parts(doc, e)).collect();
+        let missing: Vec<Vec<Part>> = (group.iter())
+            .map(|&i| missing_parts(doc, &sdks[i], &texts[i]))
+            .collect();
+        let group: Vec<&SdkEntry> = group.iter().map(|&i| &sdks[i]).collect();
         let shared: Vec<Part> = if group.len() >= 2 {
             [Part::Vendor, Part::Purpose, Part::Link]
                 .into_iter()
@@ -307,12 +373,18 @@ fn used_at(text: &str, range: Range<usize>) -> bool {
         &DENIED,
         r"(?:不会|未|没有|不)(?:接入|使用|集成|嵌入|共享|提供)[^,;。]{0,6}$|(?i:\b(?:do|does|will) not (?:use|share|integrate)\b)",
     );
-    let before = &text[..range.start];
+    // The clause before the mention, read back no further than a cue can stand: a block
+    // naming an app thousands of times is not read from its start for each mention.
+    let near = floor_char_boundary(text, range.start.saturating_sub(CUE_REACH_BYTES));
+    let before = &text[near..range.start];
     let clause = before
         .rfind(['。', ';', ','])
         .map_or(before, |p| &before[p..]);
     !jump.is_match(clause) && !denied.is_match(clause) && !app_after.is_match(&text[range.end..])
 }
+
+/// How far before a vendor's mention [`used_at`] looks for a cue (bytes).
+const CUE_REACH_BYTES: usize = 300;
 
 /// Where the policy names vendors' SDKs or services as used: for each vendor named, its
 /// first such mention `keep` accepts (block, range in the block's text).

@@ -172,16 +172,15 @@ impl Ctx<'_> {
         let block = &self.doc.blocks[m.block];
         let sentence = &block.sentences[m.sentence];
         let before = &block.text[sentence.start..m.start];
-        let clause = before
-            .rfind([',', ';', ':'])
-            .map_or(before, |p| &before[p + 1..]);
+        // The clause's last `limit` characters, read backwards from the match: a sentence
+        // with thousands of matches is not read from its start for each.
         let limit = lexicon.negation_window[self.lang.index()];
-        let skip = clause.chars().count().saturating_sub(limit);
-        let window_start = clause
-            .char_indices()
-            .nth(skip)
-            .map_or(clause.len(), |(i, _)| i);
-        let window = &clause[window_start..];
+        let window_start = (before.char_indices().rev())
+            .take(limit)
+            .take_while(|&(_, c)| !matches!(c, ',' | ';' | ':'))
+            .last()
+            .map_or(before.len(), |(i, _)| i);
+        let window = &before[window_start..];
         let ignored: Vec<Range<usize>> = lexicon.negation_ignore[self.lang.index()]
             .as_ref()
             .map(|re| re.get().find_iter(window).map(|m| m.range()).collect())
