@@ -54,7 +54,7 @@ pub fn load(path: &Path) -> Result<BTreeSet<String>, SetupError> {
         message,
         help: Some("write a baseline with `privlint check --write-baseline FILE`".into()),
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::source::read_setup_file(path).map_err(|e| {
         error(
             String::new(),
             Span::default(),

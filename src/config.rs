@@ -189,7 +189,7 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 pub fn load(path: &Path) -> Result<LoadedConfig, Vec<SetupError>> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::source::read_setup_file(path).map_err(|e| {
         vec![SetupError {
             path: display.clone(),
             text: String::new(),

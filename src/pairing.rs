@@ -4,6 +4,7 @@
 //! result is a list of units, each checked on its own: a policy with its manifests, or a
 //! manifest alone.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::config::FileFilter;
@@ -41,10 +42,36 @@ pub enum Unit {
     Manifest(Box<LoadedManifest>),
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
+/// A path as the file system resolves it, or as given when it cannot: two paths name the
+/// same file when their keys are equal.
+fn file_key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The walked policies by file and by folder, each path resolved once: a run over
+/// thousands of app folders must not resolve every policy's path for every manifest.
+struct Policies<'t> {
+    /// By walk position.
+    targets: Vec<(usize, &'t Target)>,
+    by_file: HashMap<PathBuf, usize>,
+    by_folder: HashMap<PathBuf, Vec<usize>>,
+}
+
+impl<'t> Policies<'t> {
+    fn new(targets: Vec<(usize, &'t Target)>) -> Self {
+        let mut by_file = HashMap::new();
+        let mut by_folder: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for &(index, target) in &targets {
+            by_file.entry(file_key(&target.path)).or_insert(index);
+            if let Some(folder) = target.path.parent() {
+                by_folder.entry(file_key(folder)).or_default().push(index);
+            }
+        }
+        Policies {
+            targets,
+            by_file,
+            by_folder,
+        }
     }
 }
 
@@ -71,7 +98,7 @@ enum Pair {
 
 fn pair(
     manifest: &LoadedManifest,
-    policies: &[(usize, &Target)],
+    policies: &Policies,
     explicit: bool,
     filter: &FileFilter,
 ) -> Pair {
@@ -87,8 +114,8 @@ fn pair(
         .and_then(|m| m.spec.app.policy.clone());
     if let Some(named) = named {
         let path = dir.join(&named);
-        if let Some((index, _)) = policies.iter().find(|(_, t)| same_file(&t.path, &path)) {
-            return Pair::Target(*index);
+        if let Some(&index) = policies.by_file.get(&file_key(&path)) {
+            return Pair::Target(index);
         }
         return if path.is_file() {
             Pair::Extra(path)
@@ -96,15 +123,12 @@ fn pair(
             Pair::None(Unpaired::Missing(named))
         };
     }
-    if explicit && policies.len() == 1 {
-        return Pair::Target(policies[0].0);
+    if explicit && policies.targets.len() == 1 {
+        return Pair::Target(policies.targets[0].0);
     }
-    let beside: Vec<&(usize, &Target)> = policies
-        .iter()
-        .filter(|(_, t)| t.path.parent().is_some_and(|p| same_file(p, &dir)))
-        .collect();
-    match beside.as_slice() {
-        [(index, _)] => Pair::Target(*index),
+    let beside = (policies.by_folder.get(&file_key(&dir))).map_or(&[][..], Vec::as_slice);
+    match beside {
+        [index] => Pair::Target(*index),
         [] => match policies_beside(&dir, filter).as_slice() {
             [only] => Pair::Extra(only.clone()),
             found => Pair::None(Unpaired::Ambiguous(found.len())),
@@ -120,10 +144,10 @@ pub fn units(
     filter: &FileFilter,
     load: impl Fn(&Target) -> LoadedManifest,
 ) -> Vec<Unit> {
-    let is_manifest = |t: &Target| {
-        t.problem.is_none() && filter.is_manifest(&t.path, t.named)
-            || explicit.is_some_and(|m| same_file(m, &t.path))
-    };
+    let explicit = explicit.map(file_key);
+    let is_explicit = |t: &Target| explicit.as_ref().is_some_and(|m| *m == file_key(&t.path));
+    let is_manifest =
+        |t: &Target| t.problem.is_none() && filter.is_manifest(&t.path, t.named) || is_explicit(t);
     let mut manifest_targets: Vec<(usize, Target)> = Vec::new();
     let mut policy_targets: Vec<(usize, Target)> = Vec::new();
     for (index, target) in targets.into_iter().enumerate() {
@@ -133,7 +157,7 @@ pub fn units(
             policy_targets.push((index, target));
         }
     }
-    let policies: Vec<(usize, &Target)> = policy_targets.iter().map(|(i, t)| (*i, t)).collect();
+    let policies = Policies::new(policy_targets.iter().map(|(i, t)| (*i, t)).collect());
     // Per walk position: the policy unit (with manifests attached later) or a manifest unit.
     let mut slots: Vec<(usize, Unit)> = policy_targets
         .iter()
@@ -147,18 +171,21 @@ pub fn units(
             )
         })
         .collect();
+    // Where each policy unit stands in `slots`, by walk position, and the policies added for
+    // manifests that name one the walk did not reach, by file.
+    let mut slot_of: HashMap<usize, usize> = (slots.iter().enumerate())
+        .map(|(slot, (position, _))| (*position, slot))
+        .collect();
+    let mut added: HashMap<PathBuf, usize> = HashMap::new();
     for (position, target) in &manifest_targets {
         let mut loaded = load(target);
-        let explicit = explicit.is_some_and(|m| same_file(m, &target.path));
-        match pair(&loaded, &policies, explicit, filter) {
-            Pair::Target(index) => attach(&mut slots, |i, _| i == index, loaded),
+        match pair(&loaded, &policies, is_explicit(target), filter) {
+            Pair::Target(index) => attach(&mut slots, slot_of[&index], loaded),
             Pair::Extra(path) => {
                 // Two manifests beside one policy that was not walked: check it once.
-                let known = slots.iter().any(|(_, unit)| {
-                    matches!(unit, Unit::Policy { target, .. } if same_file(&target.path, &path))
-                });
-                if known {
-                    attach(&mut slots, |_, t| same_file(&t.path, &path), loaded);
+                let key = file_key(&path);
+                if let Some(&slot) = added.get(&key) {
+                    attach(&mut slots, slot, loaded);
                 } else {
                     let target = Target {
                         display: walk::display(&path),
@@ -166,6 +193,8 @@ pub fn units(
                         problem: None,
                         named: true,
                     };
+                    added.insert(key, slots.len());
+                    slot_of.insert(*position, slots.len());
                     slots.push((
                         *position,
                         Unit::Policy {
@@ -185,17 +214,9 @@ pub fn units(
     slots.into_iter().map(|(_, unit)| unit).collect()
 }
 
-/// Add a manifest to the first policy unit `which` accepts (by walk position and target).
-fn attach(
-    slots: &mut [(usize, Unit)],
-    which: impl Fn(usize, &Target) -> bool,
-    manifest: LoadedManifest,
-) {
-    let unit = slots.iter_mut().find_map(|(i, unit)| match unit {
-        Unit::Policy { target, manifests } if which(*i, target) => Some(manifests),
-        _ => None,
-    });
-    if let Some(manifests) = unit {
+/// Add a manifest to the policy unit in `slots[slot]`.
+fn attach(slots: &mut [(usize, Unit)], slot: usize, manifest: LoadedManifest) {
+    if let (_, Unit::Policy { manifests, .. }) = &mut slots[slot] {
         manifests.push(manifest);
     }
 }

@@ -1,7 +1,8 @@
 //! Source files: decoded text, byte spans, and positions for people (line, character column)
 //! and for machines (byte offset in the file as it was read).
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::decode::{Decoded, OriginalOffsets};
@@ -157,6 +158,37 @@ fn line_starts(text: &str) -> Vec<usize> {
         }
     }
     starts
+}
+
+/// The largest configuration, baseline or rule file read (bytes).
+pub const SETUP_FILE_LIMIT: u64 = 64 << 20;
+
+/// The text of a configuration, baseline or rule file: only a regular file (a pipe would
+/// block the run, a device never end) and no larger than [`SETUP_FILE_LIMIT`].
+pub fn read_setup_file(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    let too_large = |size: u64| {
+        format!(
+            "larger than the {} MiB limit ({size} bytes)",
+            SETUP_FILE_LIMIT >> 20
+        )
+    };
+    if meta.len() > SETUP_FILE_LIMIT {
+        return Err(too_large(meta.len()));
+    }
+    // The file may have grown since: read no more than the limit allows.
+    let mut text = String::new();
+    (std::fs::File::open(path).map_err(|e| e.to_string())?)
+        .take(SETUP_FILE_LIMIT + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > SETUP_FILE_LIMIT {
+        return Err(too_large(text.len() as u64));
+    }
+    Ok(text)
 }
 
 /// The largest char boundary at or below `index`.

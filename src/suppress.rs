@@ -134,6 +134,7 @@ fn parse(
             continue;
         }
         let mut switches = Vec::new();
+        let mut unknown = Vec::new();
         for name in names {
             if rules.get(name).is_some() {
                 switches.push(Switch {
@@ -142,13 +143,14 @@ fn parse(
                     used: false,
                 });
             } else {
-                let message = if problems.zh() {
-                    format!("`{name}` 不是规则编号")
-                } else {
-                    format!("`{name}` is not a rule id")
-                };
-                problems.push(INVALID, comment.span, message);
+                unknown.push(name);
             }
+        }
+        // One problem per comment, however many names it gets wrong: a finding per name
+        // would repeat the comment thousands of times.
+        if !unknown.is_empty() {
+            let message = unknown_rules_message(&unknown, problems.zh());
+            problems.push(INVALID, comment.span, message);
         }
         if !switches.is_empty() {
             directives.push(Directive {
@@ -160,6 +162,30 @@ fn parse(
     }
     directives
 }
+
+/// "`a` is not a rule id", or for several "`a`, `b` are not rule ids", naming at most
+/// [`NAMED_UNKNOWN`] of them.
+fn unknown_rules_message(unknown: &[&str], zh: bool) -> String {
+    let named: Vec<String> = (unknown.iter().take(NAMED_UNKNOWN))
+        .map(|name| format!("`{name}`"))
+        .collect();
+    let more = unknown.len() - named.len();
+    match (zh, unknown.len(), more) {
+        (true, 1, _) => format!("{} 不是规则编号", named[0]),
+        (true, _, 0) => format!("{} 不是规则编号", named.join("、")),
+        (true, _, _) => format!(
+            "{} 等 {} 个名称不是规则编号",
+            named.join("、"),
+            unknown.len()
+        ),
+        (false, 1, _) => format!("{} is not a rule id", named[0]),
+        (false, _, 0) => format!("{} are not rule ids", named.join(", ")),
+        (false, _, _) => format!("{} and {more} more are not rule ids", named.join(", ")),
+    }
+}
+
+/// How many unknown names a message lists.
+const NAMED_UNKNOWN: usize = 5;
 
 /// The region each switch covers in a file `len` bytes long: a `disable` lasts until the next
 /// `enable` of the same rule, or the end of the file; `next_unit` gives the unit after a
@@ -529,6 +555,24 @@ mod tests {
             run(text, ran).0,
             vec![format!("consent-by-continued-use@{at}")]
         );
+    }
+
+    #[test]
+    fn a_comment_naming_unknown_rules_is_one_problem() {
+        let names: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
+        let text = format!("<!-- privlint-disable {} -->\n\nX\n", names.join(","));
+        let (kept, _) = run(&text, ALL);
+        assert_eq!(kept.iter().filter(|k| k.starts_with(INVALID)).count(), 1);
+        assert_eq!(
+            unknown_rules_message(&["a", "b"], false),
+            "`a`, `b` are not rule ids"
+        );
+        let many: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(
+            unknown_rules_message(&many, false),
+            "`r0`, `r1`, `r2`, `r3`, `r4` and 15 more are not rule ids"
+        );
+        assert_eq!(unknown_rules_message(&["a"], true), "`a` 不是规则编号");
     }
 
     #[test]

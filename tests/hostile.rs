@@ -562,6 +562,32 @@ examples:
     hostile_rule_file(rule, "size limit");
 }
 
+/// A pattern repeating a large vocabulary macro is refused as it expands, not after
+/// gigabytes of expansion.
+#[test]
+fn user_pattern_repeating_a_macro_is_refused() {
+    let pattern = "{{taxonomy:sensitive}}".repeat(16_000);
+    let rule = format!(
+        r###"id: repeated-macro
+title: {{en: A pattern that expands too far, zh: 展开过大的模式}}
+severity: warning
+langs: [zh]
+references: ["none"]
+message: {{en: m, zh: 消息}}
+help: {{en: h, zh: 帮助}}
+description: "## What it checks\nNothing.\n## Why it matters\nIt tests the expansion limit."
+check:
+  kind: forbid
+  patterns:
+    zh: ['{pattern}']
+examples:
+  valid: [{{lang: zh, text: "好"}}]
+  invalid: [{{lang: zh, text: "身份证", expect: ["身份证"]}}]
+"###
+    );
+    hostile_rule_file(&rule, "once its macros are expanded");
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_loops() {
@@ -612,6 +638,33 @@ fn fifo_is_not_read() {
         return;
     }
     check_hostile(dir.path(), &path, Expect::Failed("not a regular file"));
+}
+
+/// A configuration or baseline that is a pipe or a device is refused before it is read: a
+/// pipe would block the run, `/dev/zero` fill the memory.
+#[cfg(unix)]
+#[test]
+fn setup_files_that_are_not_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(dir.path(), "policy.txt", companion_text());
+    let pipe = dir.path().join("baseline.json");
+    let made = Command::new("mkfifo").arg(&pipe).status();
+    let mut cases = vec![("--config", PathBuf::from("/dev/zero"))];
+    if made.is_ok_and(|s| s.success()) {
+        cases.push(("--baseline", pipe));
+    }
+    for (option, path) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+            .arg("check")
+            .arg(option)
+            .arg(&path)
+            .arg(&policy)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{option}: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{option}: {stderr}");
+    }
 }
 
 #[test]

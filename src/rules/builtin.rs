@@ -179,8 +179,7 @@ fn scopes_stated_elsewhere(
     let mut distinct: Vec<&str> = cores.iter().flatten().copied().collect();
     distinct.sort_unstable();
     distinct.dedup();
-    // daachorse's automaton builds in linear time from thousands of names.
-    let Ok(searcher) = DoubleArrayAhoCorasick::<u32>::new(&distinct) else {
+    let Some(searcher) = NameSearch::new(&distinct) else {
         return vec![false; sdks.len()];
     };
     // Per core, how many sentences name it and say what is collected, in all and in each
@@ -190,17 +189,13 @@ fn scopes_stated_elsewhere(
     for (b, block) in doc.blocks.iter().enumerate() {
         for range in &block.sentences {
             let sentence = &block.text[range.clone()];
-            let mut named: Vec<usize> = (searcher.find_overlapping_iter(sentence))
-                .map(|m| m.value() as usize)
-                .collect();
+            let named = searcher.named(sentence);
             if named.is_empty()
                 || !collects.is_match(sentence)
                 || !names_data(taxonomy, doc.lang, sentence)
             {
                 continue;
             }
-            named.sort_unstable();
-            named.dedup();
             for core in named {
                 stating[core] += 1;
                 *stating_in_block.entry((b, core)).or_default() += 1;
@@ -222,6 +217,54 @@ fn scopes_stated_elsewhere(
             stating[id] > inside
         })
         .collect()
+}
+
+/// Which of a list of names a sentence contains: a vectorised substring search per name for
+/// a few names (most lists), one automaton pass for many (a list of thousands of entries).
+enum NameSearch<'n> {
+    Few(Vec<memchr::memmem::Finder<'n>>),
+    Many(DoubleArrayAhoCorasick<u32>),
+}
+
+/// Up to this many names are searched one by one.
+const FEW_NAMES: usize = 16;
+
+impl<'n> NameSearch<'n> {
+    /// `None` when there are no names.
+    fn new(names: &[&'n str]) -> Option<Self> {
+        if names.is_empty() {
+            return None;
+        }
+        if names.len() <= FEW_NAMES {
+            let finders = names
+                .iter()
+                .map(|name| memchr::memmem::Finder::new(*name))
+                .collect();
+            return Some(NameSearch::Few(finders));
+        }
+        // daachorse's automaton builds in linear time from thousands of names.
+        DoubleArrayAhoCorasick::new(names)
+            .ok()
+            .map(NameSearch::Many)
+    }
+
+    /// The numbers of the names `text` contains, each once, in order.
+    fn named(&self, text: &str) -> Vec<usize> {
+        match self {
+            NameSearch::Few(finders) => (finders.iter().enumerate())
+                .filter(|(_, finder)| finder.find(text.as_bytes()).is_some())
+                .map(|(i, _)| i)
+                .collect(),
+            NameSearch::Many(automaton) => {
+                let mut named: Vec<usize> = (automaton.find_overlapping_iter(text))
+                    .map(|m| m.value() as usize)
+                    .collect();
+                named.sort_unstable();
+                named.dedup();
+                named
+            }
+        }
+    }
 }
 
 /// One finding per entry without a data scope; one for a whole table when none of its

@@ -78,6 +78,10 @@ struct MacroSpec {
     zh: Vec<String>,
 }
 
+/// The longest a pattern may grow when its macros are expanded (bytes); the built-in ones
+/// stay under a hundredth of it.
+const MAX_EXPANDED_PATTERN: usize = 1 << 20;
+
 /// Named alternations usable in patterns as `{{name}}`, per language.
 #[derive(Debug, Default)]
 struct Macros {
@@ -103,11 +107,25 @@ impl Macros {
                 return Ok(current);
             }
             let mut error = None;
+            // Checked while expanding: a pattern repeating a large macro thousands of times
+            // would take gigabytes before the regex size limit refused it.
+            let mut len = current.len();
             let next = re
                 .replace_all(&current, |caps: &regex::Captures<'_>| {
                     let name = &caps[1];
                     match self.by_name.get(name).and_then(|v| v[lang.index()].clone()) {
-                        Some(expansion) => expansion,
+                        Some(_) if error.is_some() => String::new(),
+                        Some(expansion) if len + expansion.len() > MAX_EXPANDED_PATTERN => {
+                            error = Some(format!(
+                                "longer than {} KiB once its macros are expanded",
+                                MAX_EXPANDED_PATTERN >> 10
+                            ));
+                            String::new()
+                        }
+                        Some(expansion) => {
+                            len += expansion.len();
+                            expansion
+                        }
                         None => {
                             error.get_or_insert_with(|| {
                                 format!(
@@ -185,7 +203,7 @@ fn read_dir_rules(dir: &Path) -> Result<Vec<Origin>, SetupError> {
         if entry.file_type().is_file()
             && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
         {
-            let text = std::fs::read_to_string(path)
+            let text = crate::source::read_setup_file(path)
                 .map_err(|e| error(format!("cannot read {}: {e}", path.display())))?;
             found.push(Origin {
                 path: path.display().to_string().replace('\\', "/"),
