@@ -3,9 +3,11 @@
 //! receives, every SDK the policy lists must be declared, and declared children or foreign
 //! regions make the matching text findings errors.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use daachorse::DoubleArrayAhoCorasick;
 use regex::Regex;
 
 use super::checks::sdk_label;
@@ -159,10 +161,12 @@ fn data(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
     }
     let taxonomy = &out.run.rules.taxonomy;
     let heading = collection_heading();
-    let lowered = lowered_blocks(policy.doc);
+    let names: Vec<Names> = (out.manifest.spec.data.iter())
+        .map(|item| Names::of_item(item, taxonomy, policy.doc.lang))
+        .collect();
+    let disclosed = disclosed(&names, policy.doc);
     for (i, item) in out.manifest.spec.data.iter().enumerate() {
-        let names = Names::of_item(item, taxonomy, policy.doc.lang);
-        if names.find_in(policy.doc, &lowered).is_some() {
+        if disclosed[i] {
             continue;
         }
         let sensitive = super::checks::is_sensitive(item, taxonomy);
@@ -193,6 +197,66 @@ fn data(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
             findings.push(finding);
         }
     }
+}
+
+/// For each of many items' names, whether the policy mentions one, as [`Names::find_in`]
+/// tells: one automaton pass over the text for all the names' literals, and each taxonomy
+/// term run once whatever the number of items naming it. A manifest of thousands of items
+/// must not read the policy once per item.
+fn disclosed(items: &[Names], doc: &Document) -> Vec<bool> {
+    let lowered = lowered_blocks(doc);
+    // Blocks whose lowercase copy keeps every character's length, as nearly all do: a
+    // literal found in the copy stands at the same place in the text.
+    let aligned: Vec<bool> = (doc.blocks.iter().zip(&lowered))
+        .map(|(block, lower)| {
+            lower.len() == block.text.len()
+                && (block.text.chars().zip(lower.chars()))
+                    .all(|(a, b)| a.len_utf8() == b.len_utf8())
+        })
+        .collect();
+    let mut literals: Vec<&str> = (items.iter())
+        .flat_map(|names| names.literals.iter().map(String::as_str))
+        .filter(|literal| !literal.is_empty())
+        .collect();
+    literals.sort_unstable();
+    literals.dedup();
+    let mut occurring = vec![false; literals.len()];
+    if let Ok(automaton) = DoubleArrayAhoCorasick::<u32>::new(&literals) {
+        for (lower, _) in lowered
+            .iter()
+            .zip(&aligned)
+            .filter(|(_, aligned)| **aligned)
+        {
+            for hit in automaton.find_overlapping_iter(lower) {
+                occurring[hit.value() as usize] = true;
+            }
+        }
+    }
+    let mut term_matches: HashMap<&str, bool> = HashMap::new();
+    (items.iter())
+        .map(|names| {
+            let literal = names.literals.iter().any(|literal| {
+                literals
+                    .binary_search(&literal.as_str())
+                    .is_ok_and(|i| occurring[i])
+            });
+            // The few blocks whose lowercase copy moves characters are read as before.
+            let unaligned = || {
+                (doc.blocks.iter().zip(&lowered).zip(&aligned))
+                    .filter(|(_, aligned)| !**aligned)
+                    .any(|((block, lower), _)| names.find_lowered(&block.text, lower).is_some())
+            };
+            let mut term = || {
+                names.terms.iter().any(|re| {
+                    *term_matches.entry(re.as_str()).or_insert_with(|| {
+                        (doc.blocks.iter())
+                            .any(|block| re.find(&block.text).is_some_and(|m| !m.is_empty()))
+                    })
+                })
+            };
+            literal || unaligned() || term()
+        })
+        .collect()
 }
 
 fn lowered_blocks(doc: &Document) -> Vec<String> {
@@ -699,5 +763,34 @@ mod tests {
         assert!(!foreign("cn"));
         assert!(foreign("HK"));
         assert!(foreign("US"));
+    }
+
+    #[test]
+    fn items_are_found_as_when_searched_one_by_one() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let text =
+            "# 隐私政策\n\n我们收集您的手机号码和设备标识。\n\nİSTANBUL 办公室收集访客姓名。\n";
+        let doc = crate::document::parse(
+            &crate::source::SourceFile::from_text("p.md", text),
+            crate::document::Format::Markdown,
+            Some(Lang::Zh),
+        );
+        let names: Vec<Names> = [
+            &["手机号码"][..],
+            &["设备标识信息"],
+            &["istanbul"],
+            &["访客姓名"],
+            &["银行卡号", "支付账号"],
+            &["精确位置"],
+        ]
+        .iter()
+        .map(|names| Names::of(names, &set.taxonomy, Lang::Zh))
+        .collect();
+        let lowered = lowered_blocks(&doc);
+        let one_by_one: Vec<bool> = (names.iter())
+            .map(|names| names.find_in(&doc, &lowered).is_some())
+            .collect();
+        assert_eq!(disclosed(&names, &doc), one_by_one);
+        assert_eq!(one_by_one, [true, true, false, true, false, false]);
     }
 }
