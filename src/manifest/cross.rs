@@ -290,16 +290,49 @@ impl<'a> SdkNames<'a> {
         let vendor = taxonomy.vendor_in(&declared.name).and_then(|v| v.names());
         SdkNames { names, vendor }
     }
+}
 
-    /// "友盟+SDK" and "友盟统计" and "Umeng" are the same SDK: names match when one contains
-    /// the other, ignoring case, spaces and the word SDK, or when a known vendor's names
-    /// match both. `simplified` is `text` simplified.
-    fn name(&self, text: &str, simplified: &str) -> bool {
-        self.names
-            .iter()
-            .any(|name| simplified.contains(name.as_str()))
-            || self.vendor.is_some_and(|re| re.is_match(text))
+/// For each declared SDK, the first of `texts` that names it. "友盟+SDK", "友盟统计" and
+/// "Umeng" are the same SDK: a text names it when, simplified (ignoring case, spaces and the
+/// word SDK), it contains one of the SDK's names, or when the SDK's known vendor's names
+/// match it. One automaton pass for all the names, each vendor's pattern run once: a
+/// manifest of thousands of SDKs must not read the policy once per SDK.
+fn first_naming(sdks: &[SdkNames], texts: &[&str]) -> Vec<Option<usize>> {
+    let mut owners: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (s, sdk) in sdks.iter().enumerate() {
+        for name in &sdk.names {
+            owners.entry(name.as_str()).or_default().push(s);
+        }
     }
+    let names: Vec<(&str, Vec<usize>)> = owners.into_iter().collect();
+    let mut first: Vec<Option<usize>> = vec![None; sdks.len()];
+    let automaton = DoubleArrayAhoCorasick::<u32>::new(names.iter().map(|(name, _)| *name));
+    if let Ok(automaton) = automaton {
+        // A name's owners all take the first text it occurs in: later ones are skipped.
+        let mut seen = vec![false; names.len()];
+        for (t, text) in texts.iter().enumerate() {
+            for hit in automaton.find_overlapping_iter(simplify(text)) {
+                let n = hit.value() as usize;
+                if !std::mem::replace(&mut seen[n], true) {
+                    for &s in &names[n].1 {
+                        first[s] = Some(first[s].map_or(t, |f| f.min(t)));
+                    }
+                }
+            }
+        }
+    }
+    let mut by_vendor: HashMap<&str, Option<usize>> = HashMap::new();
+    for (s, sdk) in sdks.iter().enumerate() {
+        if let Some(vendor) = sdk.vendor {
+            let at = *(by_vendor.entry(vendor.as_str()))
+                .or_insert_with(|| texts.iter().position(|text| vendor.is_match(text)));
+            first[s] = match (first[s], at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    first
 }
 
 /// The data names an SDK declaration's scope stands for.
@@ -364,10 +397,13 @@ fn sdks(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
         // Without a list, an SDK the text never names is undisclosed too.
         static HEADING: OnceLock<Regex> = OnceLock::new();
         let heading = regex(&HEADING, r"(?i)SDK|第三方|third[- ]part");
-        let simplified: Vec<String> = doc.blocks.iter().map(|b| simplify(&b.text)).collect();
+        let texts: Vec<&str> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
+        let names: Vec<SdkNames> = (declared.iter())
+            .map(|sdk| SdkNames::of(sdk, taxonomy))
+            .collect();
+        let first = first_naming(&names, &texts);
         for (i, sdk) in declared.iter().enumerate() {
-            let names = SdkNames::of(sdk, taxonomy);
-            if (doc.blocks.iter().zip(&simplified)).any(|(b, simple)| names.name(&b.text, simple)) {
+            if first[i].is_some() {
                 continue;
             }
             let span = manifest.span(&[
@@ -405,11 +441,13 @@ fn sdks(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
         }),
     };
     let mut matched = vec![false; policy.sdks.len()];
-    let simplified: Vec<String> = entry_texts.iter().map(|text| simplify(text)).collect();
+    let texts: Vec<&str> = entry_texts.iter().map(String::as_str).collect();
+    let names: Vec<SdkNames> = (declared.iter())
+        .map(|sdk| SdkNames::of(sdk, taxonomy))
+        .collect();
+    let first = first_naming(&names, &texts);
     for (i, sdk) in declared.iter().enumerate() {
-        let names = SdkNames::of(sdk, taxonomy);
-        let found = (entry_texts.iter().zip(&simplified))
-            .position(|(text, simple)| names.name(text, simple));
+        let found = first[i];
         let path = |key: &'static str| [PathSeg::Key("sdks"), PathSeg::Index(i), PathSeg::Key(key)];
         let label = sdk_label(out, &sdk.name);
         let Some(index) = found else {
@@ -763,6 +801,45 @@ mod tests {
         assert!(!foreign("cn"));
         assert!(foreign("HK"));
         assert!(foreign("US"));
+    }
+
+    #[test]
+    fn sdks_are_named_as_when_each_is_compared_with_every_text() {
+        let set = crate::rules::load(&[]).expect("built-in rules load");
+        let declared = |name: &str, vendor: Option<&str>| -> SdkDeclaration {
+            let vendor = vendor.map_or(String::new(), |v| format!("\nvendor: {v}"));
+            serde_yaml::from_str(&format!("name: {name}{vendor}")).expect("a declaration")
+        };
+        let sdks: Vec<SdkNames> = [
+            declared("友盟+ SDK", None),
+            declared("极光推送", Some("深圳市和讯华谷信息技术有限公司")),
+            declared("Umeng Analytics", None),
+            declared("某地图SDK", None),
+            declared("友盟统计", None),
+        ]
+        .iter()
+        .map(|sdk| SdkNames::of(sdk, &set.taxonomy))
+        .collect();
+        let texts = [
+            "第三方SDK清单",
+            "友盟 统计 北京锐讯灵通科技有限公司",
+            "JPush 深圳市和讯华谷信息技术有限公司",
+            "umeng",
+        ];
+        let one_by_one: Vec<Option<usize>> = (sdks.iter())
+            .map(|sdk| {
+                texts.iter().position(|text| {
+                    let simplified = simplify(text);
+                    sdk.names
+                        .iter()
+                        .any(|name| simplified.contains(name.as_str()))
+                        || sdk.vendor.is_some_and(|re| re.is_match(text))
+                })
+            })
+            .collect();
+        assert_eq!(first_naming(&sdks, &texts), one_by_one);
+        assert_eq!(one_by_one[1], Some(2));
+        assert_eq!(one_by_one[3], None);
     }
 
     #[test]
