@@ -114,13 +114,6 @@ impl Names {
                 .find_map(|re| re.find(text).filter(|m| !m.is_empty()).map(|m| m.range()))
         })
     }
-
-    /// The first block of `doc` that mentions one of the names; `lowered` holds the blocks'
-    /// text lowercased, computed once for all the manifest's items.
-    fn find_in(&self, doc: &Document, lowered: &[String]) -> Option<(usize, Range<usize>)> {
-        (doc.blocks.iter().zip(lowered).enumerate())
-            .find_map(|(b, (block, lower))| self.find_lowered(&block.text, lower).map(|r| (b, r)))
-    }
 }
 
 /// A label in the policy: the heading of the section where something should have been
@@ -199,8 +192,8 @@ fn data(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// For each of many items' names, whether the policy mentions one, as [`Names::find_in`]
-/// tells: one automaton pass over the text for all the names' literals, and each taxonomy
+/// For each of many items' names, whether a block of the policy mentions one
+/// ([`Names::find_lowered`]): one automaton pass over the text for all the names' literals, and each taxonomy
 /// term run once whatever the number of items naming it. A manifest of thousands of items
 /// must not read the policy once per item.
 fn disclosed(items: &[Names], doc: &Document) -> Vec<bool> {
@@ -255,6 +248,34 @@ fn disclosed(items: &[Names], doc: &Document) -> Vec<bool> {
                 })
             };
             literal || unaligned() || term()
+        })
+        .collect()
+}
+
+/// For each of `needles`, whether one of `texts` contains it, in one automaton pass (an
+/// empty needle is in any text).
+fn occurring(needles: &[String], texts: &[String]) -> Vec<bool> {
+    let mut distinct: Vec<&str> = (needles.iter().map(String::as_str))
+        .filter(|needle| !needle.is_empty())
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut found = vec![false; distinct.len()];
+    if let Ok(automaton) = DoubleArrayAhoCorasick::<u32>::new(&distinct) {
+        for text in texts {
+            for hit in automaton.find_overlapping_iter(text) {
+                found[hit.value() as usize] = true;
+            }
+        }
+    }
+    (needles.iter())
+        .map(|needle| {
+            if needle.is_empty() {
+                return !texts.is_empty();
+            }
+            distinct
+                .binary_search(&needle.as_str())
+                .is_ok_and(|i| found[i])
         })
         .collect()
 }
@@ -533,7 +554,6 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
     let manifest = out.manifest;
     let taxonomy = &out.run.rules.taxonomy;
     let doc = policy.doc;
-    let lowered = std::cell::OnceCell::new();
     static HEADING: OnceLock<Regex> = OnceLock::new();
     static ACCESS: OnceLock<Regex> = OnceLock::new();
     let heading = regex(&HEADING, r"(?i)权限|permission");
@@ -541,33 +561,44 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
         &ACCESS,
         r"(?i)权限|授权|读取|访问|获取|调用|申请|开启|允许|使用您的|\bpermissions?\b|\baccess\b|\ballow\b|\buse your\b",
     );
+    // Each name, word pattern and data item is looked for once, whatever the number of
+    // permissions that share it.
+    let lowered = lowered_blocks(doc);
+    let raw_names: Vec<String> = (manifest.spec.permissions.iter())
+        .map(|permission| permission.name.to_lowercase())
+        .collect();
+    let named = occurring(&raw_names, &lowered);
+    let mut worded: HashMap<&str, bool> = HashMap::new();
+    let data_disclosed = std::cell::OnceCell::new();
     for (i, permission) in manifest.spec.permissions.iter().enumerate() {
         let known = taxonomy.permission(&permission.name);
-        let raw = permission.name.to_lowercase();
-        let by_name = doc
-            .blocks
-            .iter()
-            .any(|b| b.text.to_lowercase().contains(&raw));
+        let by_name = named[i];
         // "联系人" alone may be a contact person; with "权限" or "读取" it is the permission.
         let by_word = known.and_then(|p| p.words(doc.lang)).is_some_and(|re| {
-            doc.blocks.iter().any(|b| {
-                b.sentences.iter().any(|s| {
-                    let sentence = &b.text[s.clone()];
-                    re.is_match(sentence) && access.is_match(sentence)
+            *worded.entry(re.as_str()).or_insert_with(|| {
+                doc.blocks.iter().any(|b| {
+                    b.sentences.iter().any(|s| {
+                        let sentence = &b.text[s.clone()];
+                        re.is_match(sentence) && access.is_match(sentence)
+                    })
                 })
             })
         });
         let by_data = permission.data.iter().any(|reference| {
-            manifest
-                .spec
-                .data
-                .iter()
-                .find(|d| &d.id == reference)
-                .is_some_and(|item| {
-                    Names::of_item(item, taxonomy, doc.lang)
-                        .find_in(doc, lowered.get_or_init(|| lowered_blocks(doc)))
-                        .is_some()
-                })
+            let by_id: &HashMap<&str, bool> = data_disclosed.get_or_init(|| {
+                let data = &manifest.spec.data;
+                let names: Vec<Names> = (data.iter())
+                    .map(|item| Names::of_item(item, taxonomy, doc.lang))
+                    .collect();
+                let found = disclosed(&names, doc);
+                // The first item of an id counts, as a search for it would find.
+                let mut by_id = HashMap::new();
+                for (item, found) in data.iter().zip(found) {
+                    by_id.entry(item.id.as_str()).or_insert(found);
+                }
+                by_id
+            });
+            by_id.get(reference.as_str()).copied().unwrap_or(false)
         });
         if by_name || by_word || by_data {
             continue;
@@ -843,6 +874,22 @@ mod tests {
     }
 
     #[test]
+    fn needles_occur_as_when_each_is_searched() {
+        let texts = [
+            "读取通讯录权限".to_string(),
+            "android.permission.camera".to_string(),
+        ];
+        let needles: Vec<String> = ["android.permission.camera", "通讯录", "", "定位", "通讯录"]
+            .map(str::to_string)
+            .to_vec();
+        let each: Vec<bool> = (needles.iter())
+            .map(|needle| texts.iter().any(|text| text.contains(needle.as_str())))
+            .collect();
+        assert_eq!(occurring(&needles, &texts), each);
+        assert_eq!(each, [true, true, true, false, true]);
+    }
+
+    #[test]
     fn items_are_found_as_when_searched_one_by_one() {
         let set = crate::rules::load(&[]).expect("built-in rules load");
         let text =
@@ -865,7 +912,10 @@ mod tests {
         .collect();
         let lowered = lowered_blocks(&doc);
         let one_by_one: Vec<bool> = (names.iter())
-            .map(|names| names.find_in(&doc, &lowered).is_some())
+            .map(|names| {
+                (doc.blocks.iter().zip(&lowered))
+                    .any(|(block, lower)| names.find_lowered(&block.text, lower).is_some())
+            })
             .collect();
         assert_eq!(disclosed(&names, &doc), one_by_one);
         assert_eq!(one_by_one, [true, true, false, true, false, false]);
