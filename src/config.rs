@@ -138,9 +138,14 @@ impl LoadedConfig {
     }
 
     fn error(&self, path: &[PathSeg<'_>], message: String) -> SetupError {
-        let span = yaml::parse(&self.text)
+        let mut span = yaml::parse(&self.text)
             .map(|root| root.locate(path).span())
             .unwrap_or_default();
+        // A long node (a list of thousands of globs) is shown by its first line.
+        let node = self.text.get(span.start..span.end).unwrap_or_default();
+        if node.matches('\n').count() > SHOWN_NODE_LINES {
+            span.end = span.start + node.find('\n').unwrap_or(node.len());
+        }
         SetupError {
             path: self.path.display().to_string(),
             text: self.text.clone(),
@@ -150,6 +155,9 @@ impl LoadedConfig {
         }
     }
 }
+
+/// A configuration node longer than this many lines is shown by its first line in errors.
+const SHOWN_NODE_LINES: usize = 10;
 
 /// `path` made absolute, with `.` and `..` resolved lexically (`docs/../x.md` is `x.md`), so
 /// that a path given with `..` matches globs and walks up like the plain one.
@@ -337,7 +345,14 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
             .map_err(|e| format!("bad glob `{pattern}`: {e}"))?;
         builder.add(glob);
     }
-    builder.build().map_err(|e| e.to_string())
+    // Every glob compiled alone: what fails now is the set as a whole (globset's automaton
+    // over thousands of them outgrows its size limit).
+    builder.build().map_err(|e| {
+        format!(
+            "the {} file patterns together are too many or too complex to match ({e}); merge them, e.g. `dir/**`",
+            patterns.len()
+        )
+    })
 }
 
 /// Everything a run needs to know besides the rules themselves.

@@ -29,13 +29,11 @@ fn main() -> ExitCode {
         Command::TestRules(args) => test_rules(args),
         Command::Debug(DebugCommand::Parse { file, lang }) => debug_parse(&file, lang),
         Command::Debug(DebugCommand::Config { path, setup }) => debug_config(&path, &setup),
-        Command::Schema { of } => {
-            print(match of {
-                SchemaArg::Manifest => privlint::manifest::JSON_SCHEMA,
-                SchemaArg::Config => config::JSON_SCHEMA,
-            });
-            Ok(0)
-        }
+        Command::Schema { of } => print(match of {
+            SchemaArg::Manifest => privlint::manifest::JSON_SCHEMA,
+            SchemaArg::Config => config::JSON_SCHEMA,
+        })
+        .map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -46,9 +44,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn print(text: &str) {
-    // A closed pipe (privlint ... | head) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+fn print(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    stdout_result(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// A write to standard output that failed is a setup error (a full disk must not pass for
+/// an empty report), except a closed pipe (`privlint ... | head`), which is the reader's
+/// choice.
+fn stdout_result(result: std::io::Result<()>) -> Result<(), String> {
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("error: cannot write to standard output: {e}\n"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn human_options(color: ColorArg, stream_is_terminal: bool) -> HumanOptions {
@@ -188,10 +198,7 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         Some(path) => std::fs::File::create(path)
             .and_then(|mut file| write(&mut file))
             .map_err(|e| format!("error: cannot write {}: {e}\n", path.display()))?,
-        // A closed pipe (privlint ... | head) is not an error worth reporting.
-        None => {
-            let _ = write(&mut std::io::stdout().lock());
-        }
+        None => stdout_result(write(&mut std::io::stdout().lock()))?,
     }
     let code = if report.fails(settings.fail_on) {
         EXIT_FINDINGS
@@ -214,7 +221,7 @@ fn debug_config(path: &std::path::Path, setup: &Setup) -> Result<u8, String> {
     let (loaded, rules) = prepare(setup, path)?;
     let settings = config::resolve(loaded.as_ref(), &Overrides::default(), &rules)
         .map_err(|e| setup_errors(&e))?;
-    print(&config::describe(&settings, &rules));
+    print(&config::describe(&settings, &rules))?;
     Ok(0)
 }
 
@@ -222,13 +229,13 @@ fn rule(args: cli::RuleArgs) -> Result<u8, String> {
     let (_, rules) = prepare(&args.setup, std::path::Path::new("."))?;
     if args.all {
         let texts: Vec<String> = rules.rules.iter().map(privlint::explain::explain).collect();
-        print(&texts.join("\n---\n\n"));
+        print(&texts.join("\n---\n\n"))?;
         return Ok(0);
     }
     let id = args.id.unwrap_or_default();
     match rules.get(&id) {
         Some(rule) => {
-            print(&privlint::explain::explain(rule));
+            print(&privlint::explain::explain(rule))?;
             Ok(0)
         }
         None => {
@@ -306,17 +313,30 @@ fn test_rules(args: cli::TestRulesArgs) -> Result<u8, String> {
             format!("{failed} rule(s) failed")
         }
     ));
-    print(&out);
+    print(&out)?;
     Ok(if failed == 0 { 0 } else { EXIT_FINDINGS })
 }
 
 fn debug_parse(file: &std::path::Path, lang_arg: LangArg) -> Result<u8, String> {
     let display = walk::display(file);
+    // As `check` does: a pipe or a device is not read, nor a file over the size limit.
+    match std::fs::metadata(file) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(format!("error: {display}: not a regular file\n"));
+        }
+        Ok(meta) if meta.len() > config::DEFAULT_MAX_FILE_SIZE => {
+            return Err(format!(
+                "error: {display}: larger than the {} MiB limit\n",
+                config::DEFAULT_MAX_FILE_SIZE >> 20
+            ));
+        }
+        _ => {}
+    }
     let (source, format, _) =
         engine::read_source(file, &display).map_err(|e| format!("error: {display}: {e}\n"))?;
     let doc = document::parse(&source, format, lang(lang_arg));
     let rules = rules::load(&[]).map_err(|e| setup_errors(&e.0))?;
     let sdks = privlint::sdk::extract(&doc, &rules.taxonomy);
-    print(&privlint::debug::render_parse(&source, &doc, &sdks));
+    print(&privlint::debug::render_parse(&source, &doc, &sdks))?;
     Ok(0)
 }

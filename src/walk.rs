@@ -28,10 +28,13 @@ pub fn display(path: &Path) -> String {
 /// Expand `paths` into targets, in argument order, each directory sorted by name. Files named
 /// explicitly are always checked; walked files must pass `filter`.
 pub fn collect(paths: &[PathBuf], filter: &FileFilter) -> Vec<Target> {
+    // A file is checked once however it is spelt ("pair pair/p.md", "./p.md p.md"): twice, its
+    // findings would be reported twice and its manifest find two policies beside it.
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut targets = Vec::new();
     let mut push = |target: Target, targets: &mut Vec<Target>| {
-        if seen.insert(target.path.clone()) {
+        let key = std::fs::canonicalize(&target.path).unwrap_or_else(|_| target.path.clone());
+        if seen.insert(key) {
             targets.push(target);
         }
     };
@@ -121,6 +124,22 @@ mod tests {
             .map(|t| t.path.file_name().unwrap().to_string_lossy().to_string())
             .collect();
         assert_eq!(names, vec!["a.txt", "b.md", "d.HTML"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_spelt_two_ways_is_one_target() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("app")).unwrap();
+        std::fs::write(dir.path().join("app/p.md"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("app"), dir.path().join("link")).unwrap();
+        let file = dir.path().join("app/p.md");
+        let other_spelling = dir.path().join("link/p.md");
+        let targets = collect(
+            &[dir.path().join("app"), file, other_spelling],
+            &FileFilter::default(),
+        );
+        assert_eq!(targets.len(), 1);
     }
 
     #[test]

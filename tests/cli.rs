@@ -374,3 +374,40 @@ fn max_file_size_skips_larger_files() {
         );
     }
 }
+
+/// A report that cannot be written is a setup error, not an empty success: CI must not pass
+/// on a full disk. (A closed pipe, the reader's choice, is not an error.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_that_cannot_be_written_exits_two() {
+    for args in [
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+            "fixtures/docs/zh-gaps.txt",
+        ][..],
+        &["rule", "--all"],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_privlint"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("cannot write"), "{args:?}: {stderr}");
+    }
+}
+
+/// `debug parse` refuses what `check` refuses: a device would fill the memory.
+#[cfg(unix)]
+#[test]
+fn debug_parse_reads_only_regular_files() {
+    let run = privlint(&["debug", "parse", "/dev/zero"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+}
