@@ -411,3 +411,27 @@ fn debug_parse_reads_only_regular_files() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
 }
+
+/// An escape sequence in a policy (or its file name) never reaches the terminal: it could
+/// clear the screen or hide findings.
+#[test]
+fn control_characters_in_a_policy_are_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("esc\u{1b}[2J.md");
+    std::fs::write(
+        &path,
+        "# 隐私政策\n\n我们收集您的\u{1b}[2J位置信息\u{7}，继续使用即视为同意。\n",
+    )
+    .unwrap();
+    let path = path.to_string_lossy().to_string();
+    for format in ["human", "concise", "github"] {
+        let run = privlint(&["check", "--color", "always", "--format", format, &path]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(run.stdout.contains("位置信息"), "{format}: {}", run.stdout);
+        assert!(
+            !run.stdout.contains("\u{1b}[2J") && !run.stdout.contains('\u{7}'),
+            "{format}: {:?}",
+            run.stdout
+        );
+    }
+}

@@ -10,6 +10,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
+use super::printable;
 use crate::diagnostic::{Finding, Report, SetupError, Severity};
 use crate::document::{Lang, is_cjk};
 use crate::rules::RuleSet;
@@ -24,6 +25,9 @@ const EXCERPT_COLUMNS: usize = 36;
 #[derive(Debug)]
 struct Excerpt<'r> {
     source: Cow<'r, SourceFile>,
+    /// The source's text as shown ([`super::printable`]), when it differs from `source.text`
+    /// only there; byte offsets and lines are the same.
+    shown: Option<&'r str>,
 }
 
 fn width(c: char) -> usize {
@@ -37,7 +41,7 @@ impl SourceCode for Excerpt<'_> {
         context_before: usize,
         context_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text = self.source.text.as_str();
+        let text = self.shown.unwrap_or(self.source.text.as_str());
         let start = floor_char_boundary(text, span.offset());
         let end = floor_char_boundary(text, span.offset() + span.len()).max(start);
         // From the file's line index: counting from the start for each finding would make
@@ -71,7 +75,7 @@ impl SourceCode for Excerpt<'_> {
         let column = self.source.chars_between(line_start, from);
         let lines = text[from..to].matches('\n').count() + 1;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.source.display.clone(),
+            printable(&self.source.display).into_owned(),
             &text.as_bytes()[from..to],
             SourceSpan::from((from, to - from)),
             line,
@@ -177,13 +181,19 @@ impl Diagnostic for Rendered<'_> {
     }
 }
 
-fn excerpt(report: &Report, file: usize) -> Excerpt<'_> {
+fn excerpt<'r>(report: &'r Report, shown: &'r [Cow<'r, str>], file: usize) -> Excerpt<'r> {
     Excerpt {
         source: Cow::Borrowed(&report.files[file].source),
+        shown: Some(&shown[file]),
     }
 }
 
-fn diagnostic<'r>(report: &'r Report, rules: &RuleSet, finding: &Finding) -> Rendered<'r> {
+fn diagnostic<'r>(
+    report: &'r Report,
+    shown: &'r [Cow<'r, str>],
+    rules: &RuleSet,
+    finding: &Finding,
+) -> Rendered<'r> {
     let entry = &report.files[finding.primary.file];
     let lang = entry.lang.unwrap_or(Lang::En);
     let label = rules
@@ -205,33 +215,35 @@ fn diagnostic<'r>(report: &'r Report, rules: &RuleSet, finding: &Finding) -> Ren
     for other in &finding.related {
         let at = span(other.span.start, other.span.end);
         if other.file == finding.primary.file {
-            labels.push(LabeledSpan::new_with_span(other.message.clone(), at));
+            let message = other.message.as_deref().map(|m| printable(m).into_owned());
+            labels.push(LabeledSpan::new_with_span(message, at));
         } else {
             let name = &report.files[other.file].source.display;
+            let message = other
+                .message
+                .clone()
+                .map_or_else(|| name.clone(), |m| format!("{m} ({name})"));
             related.push(Rendered {
-                message: other
-                    .message
-                    .clone()
-                    .map_or_else(|| name.clone(), |m| format!("{m} ({name})")),
+                message: printable(&message).into_owned(),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
                 labels: vec![LabeledSpan::new_primary_with_span(
-                    other.message.clone(),
+                    other.message.as_deref().map(|m| printable(m).into_owned()),
                     at,
                 )],
-                source: excerpt(report, other.file),
+                source: excerpt(report, shown, other.file),
                 related: Vec::new(),
             });
         }
     }
     Rendered {
-        message: finding.message.clone(),
+        message: printable(&finding.message).into_owned(),
         code: Some(finding.rule.clone()),
         severity: severity(finding.severity),
         help: Some(help),
         labels,
-        source: excerpt(report, finding.primary.file),
+        source: excerpt(report, shown, finding.primary.file),
         related,
     }
 }
@@ -239,10 +251,14 @@ fn diagnostic<'r>(report: &'r Report, rules: &RuleSet, finding: &Finding) -> Ren
 pub fn render(report: &Report, rules: &RuleSet, options: &HumanOptions) -> String {
     let handler = handler(options);
     let mut out = String::new();
+    let shown: Vec<Cow<'_, str>> = (report.files.iter())
+        .map(|file| printable(&file.source.text))
+        .collect();
     for finding in &report.findings {
-        let rendered = diagnostic(report, rules, finding);
+        let rendered = diagnostic(report, &shown, rules, finding);
         if handler.render_report(&mut out, &rendered).is_err() {
-            out.push_str(&format!("{}: {}\n", finding.rule, finding.message));
+            let message = printable(&finding.message);
+            out.push_str(&format!("{}: {message}\n", finding.rule));
         }
         out.push('\n');
     }
@@ -266,14 +282,13 @@ fn evidence(report: &Report, width: usize) -> String {
         let source = report.source(&item.location);
         if file != Some(item.location.file) {
             file = Some(item.location.file);
-            out.push_str(&format!("evidence in {}:\n", source.display));
+            out.push_str(&format!("evidence in {}:\n", printable(&source.display)));
         }
         let start = source.position(item.location.span.start);
         let at = format!("{}:{}", start.line, start.column);
         let head = format!("  ✓ {:<34} {at:<8} ", item.rule);
         let room = width.saturating_sub(head.chars().count()).max(20);
-        let quoted: String = source
-            .slice(item.location.span)
+        let quoted: String = printable(source.slice(item.location.span))
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
@@ -306,7 +321,8 @@ pub fn render_setup_errors(errors: &[SetupError], options: &HumanOptions) -> Str
             diagnostic = diagnostic.with_help(help.clone());
         }
         let rendered = miette::Report::new(diagnostic).with_source_code(Excerpt {
-            source: Cow::Owned(SourceFile::from_text(&error.path, &error.text)),
+            source: Cow::Owned(SourceFile::from_text(&error.path, &printable(&error.text))),
+            shown: None,
         });
         if handler.render_report(&mut out, rendered.as_ref()).is_err() {
             out.push_str(&format!("{}: {}\n", error.path, error.message));

@@ -10,6 +10,8 @@ pub mod sarif;
 
 pub use human::{HumanOptions, render_setup_errors};
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{FileStatus, Report};
 use crate::rules::RuleSet;
 
@@ -21,6 +23,25 @@ pub enum OutputFormat {
     Sarif,
     Github,
     Junit,
+}
+
+/// Text from a document, a manifest or a file name made safe for a terminal: control
+/// characters (an escape sequence could clear the screen or hide what follows) become `?`,
+/// one per byte, so offsets into the text still hold; line breaks and tabs stay.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    let unsafe_control = |c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\r');
+    if !text.chars().any(unsafe_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_control(c) {
+            shown.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
 }
 
 /// Write the report in `format` to `out`.
@@ -35,8 +56,9 @@ pub fn write(
         OutputFormat::Json => return json::write(report, out),
         OutputFormat::Sarif => return sarif::write(report, rules, out),
         OutputFormat::Human => human::render(report, rules, human),
-        OutputFormat::Concise => concise::render(report),
-        OutputFormat::Github => github::render(report),
+        // Neither colours its output: the whole of it is made printable.
+        OutputFormat::Concise => printable(&concise::render(report)).into_owned(),
+        OutputFormat::Github => printable(&github::render(report)).into_owned(),
         OutputFormat::Junit => junit::render(report),
     };
     out.write_all(text.as_bytes())
