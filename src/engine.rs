@@ -340,19 +340,19 @@ fn check_manifest(
     let mut findings = manifest::check(manifest, &run, policy);
     if let Some(unpaired) = &loaded.unpaired {
         let (span, detail) = match unpaired {
-            Unpaired::Missing(named) => (
+            Unpaired::Unusable(named, _) => (
                 manifest.span(&[PathSeg::Key("app"), PathSeg::Key("policy")]),
                 named.clone(),
             ),
             Unpaired::Ambiguous(_) => (Span::default(), String::new()),
         };
-        if matches!(unpaired, Unpaired::Missing(_)) {
+        if matches!(unpaired, Unpaired::Unusable(..)) {
             findings.extend(manifest::unresolved(manifest, &run, lang, span, detail));
         }
     }
     let note = loaded.unpaired.as_ref().map(|reason| match reason {
-        Unpaired::Missing(named) => {
-            format!("its policy {named} (app.policy) does not exist; cross-checks were not run")
+        Unpaired::Unusable(named, why) => {
+            format!("its policy {named} (app.policy) {why}; cross-checks were not run")
         }
         Unpaired::Ambiguous(0) => {
             "no policy found beside it and none named in app.policy; cross-checks were not run"

@@ -26,8 +26,9 @@ pub struct LoadedManifest {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unpaired {
-    /// `app.policy` names a file that does not exist.
-    Missing(String),
+    /// `app.policy` names a file that cannot be the policy: it does not exist, is not a
+    /// regular file, or is the manifest itself (the reason).
+    Unusable(String, &'static str),
     /// No policy named, and not exactly one policy beside it.
     Ambiguous(usize),
 }
@@ -114,13 +115,17 @@ fn pair(
         .and_then(|m| m.spec.app.policy.clone());
     if let Some(named) = named {
         let path = dir.join(&named);
-        if let Some(&index) = policies.by_file.get(&file_key(&path)) {
+        let key = file_key(&path);
+        if key == file_key(&manifest.target.path) {
+            return Pair::None(Unpaired::Unusable(named, "is this manifest itself"));
+        }
+        if let Some(&index) = policies.by_file.get(&key) {
             return Pair::Target(index);
         }
-        return if path.is_file() {
-            Pair::Extra(path)
-        } else {
-            Pair::None(Unpaired::Missing(named))
+        return match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Pair::Extra(path),
+            Ok(_) => Pair::None(Unpaired::Unusable(named, "is not a regular file")),
+            Err(_) => Pair::None(Unpaired::Unusable(named, "does not exist")),
         };
     }
     if explicit && policies.targets.len() == 1 {

@@ -309,6 +309,30 @@ fn app_policy_names_the_policy_in_another_folder() {
     );
 }
 
+/// `app.policy` naming the manifest itself or a device is no policy: the manifest is checked
+/// alone, with the reason, and the YAML is never read as a policy text.
+#[test]
+fn app_policy_that_cannot_be_the_policy_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    for (named, why) in [
+        ("privacy-manifest.yaml", "is this manifest itself"),
+        ("/dev/null", "is not a regular file"),
+        ("gone.md", "does not exist"),
+    ] {
+        let manifest = format!("privlint: 1\napp:\n  name: Demo\n  policy: {named}\n");
+        std::fs::write(dir.path().join("privacy-manifest.yaml"), manifest).unwrap();
+        let report = json(&privlint_in(
+            dir.path(),
+            &["check", ".", "--format", "json"],
+        ));
+        let files = report["files"].as_array().unwrap();
+        assert_eq!(files.len(), 1, "{named}: {files:?}");
+        assert_eq!(files[0]["kind"], "manifest", "{named}");
+        let note = files[0]["note"].as_str().unwrap();
+        assert!(note.contains(why), "{named}: {note}");
+    }
+}
+
 #[test]
 fn manifest_flag_pairs_explicitly() {
     // The consistent policy against the inconsistent project's manifest.
