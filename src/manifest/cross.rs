@@ -207,32 +207,23 @@ fn disclosed(items: &[Names], doc: &Document) -> Vec<bool> {
                     .all(|(a, b)| a.len_utf8() == b.len_utf8())
         })
         .collect();
-    let mut literals: Vec<&str> = (items.iter())
+    // Every item's literals, item after item, and whether an aligned block holds each.
+    let literals: Vec<&str> = (items.iter())
         .flat_map(|names| names.literals.iter().map(String::as_str))
         .filter(|literal| !literal.is_empty())
         .collect();
-    literals.sort_unstable();
-    literals.dedup();
-    let mut occurring = vec![false; literals.len()];
-    if let Ok(automaton) = DoubleArrayAhoCorasick::<u32>::new(&literals) {
-        for (lower, _) in lowered
-            .iter()
-            .zip(&aligned)
-            .filter(|(_, aligned)| **aligned)
-        {
-            for hit in automaton.find_overlapping_iter(lower) {
-                occurring[hit.value() as usize] = true;
-            }
-        }
-    }
+    let aligned_texts: Vec<&str> = (lowered.iter().zip(&aligned))
+        .filter(|(_, aligned)| **aligned)
+        .map(|(lower, _)| lower.as_str())
+        .collect();
+    let found = occurring(&literals, &aligned_texts);
+    let mut next_literal = 0;
     let mut term_matches: HashMap<&str, bool> = HashMap::new();
     (items.iter())
         .map(|names| {
-            let literal = names.literals.iter().any(|literal| {
-                literals
-                    .binary_search(&literal.as_str())
-                    .is_ok_and(|i| occurring[i])
-            });
+            let count = names.literals.iter().filter(|l| !l.is_empty()).count();
+            let literal = found[next_literal..next_literal + count].contains(&true);
+            next_literal += count;
             // The few blocks whose lowercase copy moves characters are read as before.
             let unaligned = || {
                 (doc.blocks.iter().zip(&lowered).zip(&aligned))
@@ -254,8 +245,8 @@ fn disclosed(items: &[Names], doc: &Document) -> Vec<bool> {
 
 /// For each of `needles`, whether one of `texts` contains it, in one automaton pass (an
 /// empty needle is in any text).
-fn occurring(needles: &[String], texts: &[String]) -> Vec<bool> {
-    let mut distinct: Vec<&str> = (needles.iter().map(String::as_str))
+fn occurring(needles: &[&str], texts: &[&str]) -> Vec<bool> {
+    let mut distinct: Vec<&str> = (needles.iter().copied())
         .filter(|needle| !needle.is_empty())
         .collect();
     distinct.sort_unstable();
@@ -273,9 +264,7 @@ fn occurring(needles: &[String], texts: &[String]) -> Vec<bool> {
             if needle.is_empty() {
                 return !texts.is_empty();
             }
-            distinct
-                .binary_search(&needle.as_str())
-                .is_ok_and(|i| found[i])
+            distinct.binary_search(needle).is_ok_and(|i| found[i])
         })
         .collect()
 }
@@ -567,7 +556,10 @@ fn permissions(out: &Out<'_>, policy: &Policy<'_>, findings: &mut Vec<Finding>) 
     let raw_names: Vec<String> = (manifest.spec.permissions.iter())
         .map(|permission| permission.name.to_lowercase())
         .collect();
-    let named = occurring(&raw_names, &lowered);
+    let named = occurring(
+        &raw_names.iter().map(String::as_str).collect::<Vec<_>>(),
+        &lowered.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     let mut worded: HashMap<&str, bool> = HashMap::new();
     let data_disclosed = std::cell::OnceCell::new();
     for (i, permission) in manifest.spec.permissions.iter().enumerate() {
@@ -875,15 +867,10 @@ mod tests {
 
     #[test]
     fn needles_occur_as_when_each_is_searched() {
-        let texts = [
-            "读取通讯录权限".to_string(),
-            "android.permission.camera".to_string(),
-        ];
-        let needles: Vec<String> = ["android.permission.camera", "通讯录", "", "定位", "通讯录"]
-            .map(str::to_string)
-            .to_vec();
+        let texts = ["读取通讯录权限", "android.permission.camera"];
+        let needles = ["android.permission.camera", "通讯录", "", "定位", "通讯录"];
         let each: Vec<bool> = (needles.iter())
-            .map(|needle| texts.iter().any(|text| text.contains(needle.as_str())))
+            .map(|needle| texts.iter().any(|text| text.contains(needle)))
             .collect();
         assert_eq!(occurring(&needles, &texts), each);
         assert_eq!(each, [true, true, true, false, true]);
