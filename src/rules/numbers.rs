@@ -6,8 +6,10 @@ pub fn parse_number(text: &str) -> Option<u32> {
     if text.is_empty() {
         return None;
     }
+    // A number too large for 32 bits is as large as can be: "4294967296天内" is beyond any
+    // limit, not unreadable.
     if text.chars().all(|c| c.is_ascii_digit()) {
-        return text.parse().ok();
+        return Some(text.parse().unwrap_or(u32::MAX));
     }
     if let Some(n) = english(text) {
         return Some(n);
@@ -43,16 +45,16 @@ fn chinese(text: &str) -> Option<u32> {
                     _ => 1000,
                 };
                 // "十五": a unit with no digit before it means one of that unit.
-                total = total.checked_add(current.unwrap_or(1).checked_mul(unit)?)?;
+                total = total.saturating_add(current.unwrap_or(1).saturating_mul(unit));
                 current = None;
             }
             _ => {
                 let d = digit(c)?;
-                current = Some(current.unwrap_or(0).checked_mul(10)?.checked_add(d)?);
+                current = Some(current.unwrap_or(0).saturating_mul(10).saturating_add(d));
             }
         }
     }
-    total.checked_add(current.unwrap_or(0))
+    Some(total.saturating_add(current.unwrap_or(0)))
 }
 
 fn english(text: &str) -> Option<u32> {
@@ -104,6 +106,9 @@ mod tests {
             assert_eq!(parse_number(text), Some(value), "{text}");
         }
         assert_eq!(parse_number("若干"), None);
+        assert_eq!(parse_number("4294967296"), Some(u32::MAX));
+        assert_eq!(parse_number("99999999999999999999"), Some(u32::MAX));
+        assert_eq!(parse_number("九九九九九九九九九九九"), Some(u32::MAX));
         assert_eq!(parse_number(""), None);
     }
 }
