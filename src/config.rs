@@ -584,6 +584,16 @@ pub fn resolve(
         .or_else(|| file.and_then(|f| f.profiles.clone()));
     if let Some(profiles) = profiles {
         let known = rules.profiles();
+        // An empty list would switch every rule off without a word.
+        if profiles.is_empty() {
+            let message = "`profiles` is empty: name at least one, or leave it out to choose by \
+                           each document's language"
+                .to_string();
+            errors.push(match (config, cli.profiles.is_some()) {
+                (Some(config), false) => config.error(&[PathSeg::Key("profiles")], message),
+                _ => command_line_error(message),
+            });
+        }
         for profile in &profiles {
             if !known.contains(profile) {
                 let message = format!(

@@ -435,3 +435,18 @@ fn control_characters_in_a_policy_are_not_printed() {
         );
     }
 }
+
+/// `profiles: []` would switch every rule off: it is a setup error, like an unknown profile.
+#[test]
+fn an_empty_profile_list_is_a_setup_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("privlint.yaml"), "profiles: []\n").unwrap();
+    std::fs::write(
+        dir.path().join("p.md"),
+        "# 隐私政策\n\n继续使用即视为同意。\n",
+    )
+    .unwrap();
+    let run = common::privlint_in(dir.path(), &["check", "p.md"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("`profiles` is empty"), "{}", run.stderr);
+}

@@ -520,12 +520,25 @@ impl Compiler<'_> {
                 Some("name the file after the rule id"),
             );
         }
+        // Ids and aliases share one namespace: `--select` and suppressions name either.
         if !seen.insert(spec.id.clone()) {
             self.fail(
                 &[PathSeg::Key("id")],
-                format!("duplicate rule id `{}`", spec.id),
+                format!(
+                    "duplicate rule id `{}` (already a rule's id or alias)",
+                    spec.id
+                ),
                 None,
             );
+        }
+        for alias in &spec.aliases {
+            if !seen.insert(alias.clone()) {
+                self.fail(
+                    &[PathSeg::Key("aliases")],
+                    format!("alias `{alias}` is already a rule's id or alias"),
+                    None,
+                );
+            }
         }
         if spec.langs.is_empty() {
             self.fail(
@@ -1080,6 +1093,30 @@ examples:
         assert!(errors[0].message.contains(r"`\b`"));
         let errors = load_rule("rules/x/demo-rule.yaml", "坏：").unwrap_err().0;
         assert!(errors[0].message.contains("normaliser"));
+    }
+
+    #[test]
+    fn an_alias_may_not_be_another_rules_id() {
+        let mut sources = with_lexicon(origin(
+            "rules/a/demo-rule.yaml",
+            &RULE.replace("PATTERN", "坏").replace(
+                "severity: warning",
+                "aliases: [other-rule]\nseverity: warning",
+            ),
+        ));
+        sources.push(origin(
+            "rules/b/other-rule.yaml",
+            &RULE
+                .replace("PATTERN", "坏")
+                .replace("demo-rule", "other-rule"),
+        ));
+        let errors = load_sources(&sources).unwrap_err().0;
+        assert!(
+            (errors.iter()).any(|e| e.message.contains("is already a rule's id or alias")
+                || e.message.contains("duplicate rule id `other-rule`")),
+            "{:?}",
+            errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+        );
     }
 
     #[test]
