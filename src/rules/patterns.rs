@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexBuilder};
 use regex_automata::nfa::thompson::backtrack::{self, BoundedBacktracker};
@@ -36,10 +36,12 @@ use regex_syntax::hir::{
 use serde::{Deserialize, Serialize};
 
 mod image;
+mod memo;
 
 use super::backtrack::{Program, with_scratch};
 use crate::automaton::Automaton;
 use crate::document::{Document, Lang};
+use memo::{Kept, SentenceMemo, Sighting};
 
 pub type PatternId = usize;
 
@@ -368,6 +370,8 @@ struct LangIndex {
     heads: Vec<Head>,
     /// Branches without usable literals: run on every sentence.
     always: Vec<usize>,
+    /// The candidates and matches of sentences met more than once.
+    memo: SentenceMemo,
 }
 
 /// What the literal pass reads of a branch, kept small.
@@ -612,13 +616,15 @@ impl PatternTable {
                 index: None,
                 candidates: Vec::new(),
                 starts,
+                kept: foldhash::HashMap::default(),
                 verified: RefCell::default(),
             };
         }
         let index = self.lang_index(doc.lang);
         let mut scratch = Scratch::new(index);
+        let mut kept = foldhash::HashMap::default();
         for (b, block) in doc.blocks.iter().enumerate() {
-            scratch.find_candidates(index, b, &block.text, &block.sentences);
+            scratch.find_candidates(index, b, &block.text, &block.sentences, &mut kept);
         }
         // Candidates come in document order: a stable counting sort by pattern keeps each
         // pattern's in that order, a sentence's together.
@@ -640,6 +646,7 @@ impl PatternTable {
             index: Some(index),
             candidates,
             starts,
+            kept,
             verified: RefCell::default(),
         }
     }
@@ -706,9 +713,9 @@ struct Scratch {
     present: Stamps,
     /// Sets whose places in the current sentence an anchored candidate needs.
     needed: Stamps,
-    /// The literal occurrences of the current block: (sentence, start, literal), in 32 bits
-    /// (see [`narrow`]): the pass reads millions of them.
-    hits: Vec<(u32, u32, u32)>,
+    /// The literal occurrences of the current sentence: (start, literal), in 32 bits (see
+    /// [`narrow`]): the pass reads millions of them.
+    hits: Vec<(u32, u32)>,
     present_sets: Vec<SetId>,
     anchored: Vec<usize>,
     /// Where the needed sets occur in the current sentence, as [`place`]s, sorted.
@@ -732,61 +739,60 @@ impl Scratch {
 
     /// Adds the candidates of block `block` to `self.candidates`, in document order: the
     /// branches whose literal sets all occur in a sentence, and every branch without
-    /// literals.
+    /// literals. A sentence met before takes them from the memo, and goes into `kept`.
     fn find_candidates(
         &mut self,
         index: &LangIndex,
         block: usize,
         text: &str,
         sentences: &[Range<usize>],
+        kept: &mut foldhash::HashMap<(u32, u32), Arc<Kept>>,
     ) {
-        self.hits.clear();
-        if let Some(automaton) = &index.automaton {
-            // Occurrences come in order of their ends, so their starts move back at most a
-            // literal's length: the sentence is followed instead of searched for.
-            let mut sentence = 0;
-            for hit in automaton.find_overlapping(text.as_bytes()) {
-                let at = hit.start;
-                // The first sentence ending after `at`, as a binary search would find it.
-                while sentence > 0 && sentences[sentence - 1].end > at {
-                    sentence -= 1;
-                }
-                while sentences.get(sentence).is_some_and(|s| s.end <= at) {
-                    sentence += 1;
-                }
-                if sentences.get(sentence).is_some_and(|s| s.start <= at) {
-                    self.hits.push((narrow(sentence), narrow(at), hit.literal));
+        for (sentence, range) in sentences.iter().enumerate() {
+            let text = &text[range.clone()];
+            let at = (narrow(block), narrow(sentence));
+            let sighting = index.memo.look(text);
+            if let Sighting::Kept(memo) = sighting {
+                self.candidates
+                    .extend(memo.candidates.iter().map(|&(branch, start)| Candidate {
+                        pattern: index.heads[branch as usize].pattern,
+                        block: at.0,
+                        sentence: at.1,
+                        branch,
+                        start: start as usize,
+                    }));
+                kept.insert(at, memo);
+                continue;
+            }
+            let first = self.candidates.len();
+            // A literal running past the sentence's end is no part of a match in it.
+            self.hits.clear();
+            if let Some(automaton) = &index.automaton {
+                (self.hits).extend(
+                    (automaton.find_overlapping(text.as_bytes()))
+                        .map(|hit| (narrow(hit.start), hit.literal)),
+                );
+            }
+            self.sentence(index, block, sentence);
+            if let Sighting::Second = sighting {
+                let found: Vec<(u32, u32)> = (self.candidates[first..].iter())
+                    .map(|candidate| (candidate.branch, narrow(candidate.start)))
+                    .collect();
+                if let Some(memo) = index.memo.keep(text, &found) {
+                    kept.insert(at, memo);
                 }
             }
         }
-        // Occurrences come in order of their ends; a stable sort on nearly sorted input is
-        // cheap.
-        self.hits.sort_by_key(|&(sentence, ..)| sentence);
-        let hits = std::mem::take(&mut self.hits);
-        let mut by_sentence = hits.chunk_by(|x, y| x.0 == y.0).peekable();
-        for (sentence, range) in sentences.iter().enumerate() {
-            let in_sentence = match by_sentence.peek() {
-                Some(group) if group[0].0 as usize == sentence => by_sentence.next().unwrap_or(&[]),
-                _ => &[],
-            };
-            self.sentence(index, block, sentence, range.start, in_sentence);
-        }
-        self.hits = hits;
     }
 
-    fn sentence(
-        &mut self,
-        index: &LangIndex,
-        block: usize,
-        sentence: usize,
-        base: usize,
-        hits: &[(u32, u32, u32)],
-    ) {
+    /// Adds the candidates of one sentence, whose literal occurrences are in `self.hits`.
+    fn sentence(&mut self, index: &LangIndex, block: usize, sentence: usize) {
+        let hits = &self.hits;
         self.literals.next();
         self.present.next();
         self.needed.next();
         self.present_sets.clear();
-        for &(_, _, literal) in hits {
+        for &(_, literal) in hits {
             let literal = literal as usize;
             if self.literals.insert(literal) {
                 for &set in index.sets_of.get(literal) {
@@ -828,10 +834,10 @@ impl Scratch {
         if !self.anchored.is_empty() {
             let places = &mut self.places;
             places.clear();
-            for &(_, start, literal) in hits {
+            for &(start, literal) in hits {
                 for &set in index.placed_sets_of.get(literal as usize) {
                     if self.needed.contains(set as usize) {
-                        places.push(place(set, narrow(start as usize - base)));
+                        places.push(place(set, start));
                     }
                 }
             }
@@ -1005,6 +1011,8 @@ pub struct Matches<'a> {
     candidates: Vec<Candidate>,
     /// The candidates of pattern `p` are `candidates[starts[p]..starts[p + 1]]`.
     starts: Vec<usize>,
+    /// The memo's entries of the document's repeated sentences, by block and sentence.
+    kept: foldhash::HashMap<(u32, u32), Arc<Kept>>,
     /// The matches of a pattern in a block, once searched.
     verified: RefCell<foldhash::HashMap<(PatternId, usize), Vec<Match>>>,
 }
@@ -1035,21 +1043,38 @@ impl Matches<'_> {
 
     fn search_block(&self, index: &LangIndex, candidates: &[Candidate]) -> Vec<Match> {
         let block = &self.doc.blocks[candidates[0].block()];
+        let pattern = candidates[0].pattern();
         let mut cursors = Vec::new();
         let mut found = Vec::new();
+        let mut in_sentence_found = Vec::new();
         for in_sentence in candidates.chunk_by(|x, y| x.sentence == y.sentence) {
             let (b, sentence) = (in_sentence[0].block(), in_sentence[0].sentence());
             let range = block.sentences[sentence].clone();
-            let text = &block.text[range.clone()];
-            self.table
-                .find_in_sentence(index, in_sentence, &mut cursors, text, |start, end| {
-                    found.push(Match {
-                        block: b,
-                        sentence,
-                        start: range.start + start,
-                        end: range.start + end,
-                    });
-                });
+            let kept = self
+                .kept
+                .get(&(in_sentence[0].block, in_sentence[0].sentence));
+            in_sentence_found.clear();
+            if !kept.is_some_and(|kept| kept.verified(pattern, &mut in_sentence_found)) {
+                let text = &block.text[range.clone()];
+                self.table.find_in_sentence(
+                    index,
+                    in_sentence,
+                    &mut cursors,
+                    text,
+                    |start, end| {
+                        in_sentence_found.push((narrow(start), narrow(end)));
+                    },
+                );
+                if let Some(kept) = kept {
+                    kept.set_verified(pattern, &in_sentence_found);
+                }
+            }
+            found.extend(in_sentence_found.iter().map(|&(start, end)| Match {
+                block: b,
+                sentence,
+                start: range.start + start as usize,
+                end: range.start + end as usize,
+            }));
         }
         found
     }
@@ -1639,6 +1664,29 @@ mod tests {
             compared += expected.len();
         }
         compared
+    }
+
+    /// A sentence met again takes its candidates, then its matches, from the memo: they are
+    /// what the regex crate finds, at each copy's place.
+    #[test]
+    fn repeated_sentences_match_from_the_memo() {
+        let sentence =
+            "如您希望撤回同意,可通过“设置-隐私”关闭权限,我们将在15个工作日内处理您的请求。";
+        let copies = |n: usize| {
+            let text = format!(
+                "# 隐私政策\n\n{}",
+                format!("前言。{sentence}\n\n").repeat(n)
+            );
+            let file = SourceFile::from_text("t.md", &text);
+            parse_document(&file, Format::Markdown, Some(Lang::Zh))
+        };
+        // Seen twice, the sentence is kept with its candidates; none of its matches is
+        // searched for.
+        let _ = builtin_rules().patterns.scan(&copies(2));
+        let title = compare_with_regex_crate(&copies(0));
+        let per_copy = compare_with_regex_crate(&copies(1)) - title;
+        assert!(per_copy > 3);
+        assert_eq!(compare_with_regex_crate(&copies(3)), title + 3 * per_copy);
     }
 
     /// Every built-in pattern finds, through the literal index and the backtracker, exactly

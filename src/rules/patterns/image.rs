@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use super::{
     Automaton, Branch, Head, Lang, LangIndex, Lists, OnceLock, PatternTable, Plan, Search,
-    StoredProgram,
+    SentenceMemo, StoredProgram,
 };
 use serde::{Deserialize, Serialize};
 use serde_bytes::Bytes;
@@ -179,6 +179,7 @@ fn decode(table: &PatternTable, lang: Lang, bytes: &'static [u8]) -> Option<Lang
         required: image.required,
         heads: image.heads,
         always: image.always.iter().map(|&b| b as usize).collect(),
+        memo: SentenceMemo::default(),
     })
 }
 
