@@ -40,9 +40,8 @@ struct Pending {
 }
 
 pub(crate) fn parse(source: &MappedText) -> RawDocument {
-    let mut lines = split_lines(source);
+    let (mut lines, blank_lines) = split_lines(source);
     let text_lines = lines.iter().filter(|l| l.kind == LineKind::Text).count();
-    let blank_lines = lines.iter().filter(|l| l.kind == LineKind::Blank).count();
     // Documents that separate paragraphs with blank lines wrap long paragraphs over lines.
     let blank_separated = blank_lines * 3 >= text_lines;
 
@@ -601,23 +600,35 @@ fn setext_title(text: &str) -> bool {
         && record_key(text).is_none()
 }
 
-fn split_lines(source: &MappedText) -> Vec<Line> {
+/// The lines of `source`, a run of blank lines kept as its first, and how many lines were
+/// blank: a file of millions of empty lines takes no more memory than one.
+fn split_lines(source: &MappedText) -> (Vec<Line>, usize) {
     let bytes = source.text.as_bytes();
-    let mut lines = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut blank_lines = 0;
+    let mut push = |line: Line| {
+        if line.kind == LineKind::Blank {
+            blank_lines += 1;
+            if lines.last().is_some_and(|l| l.kind == LineKind::Blank) {
+                return;
+            }
+        }
+        lines.push(line);
+    };
     let mut start = 0;
     for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
         // The '\n' of a "\r\n" was passed over with its '\r'.
         if i < start {
             continue;
         }
-        lines.push(classify(source, start..i));
+        push(classify(source, start..i));
         start = i + 1;
         if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
             start += 1;
         }
     }
-    lines.push(classify(source, start..bytes.len()));
-    lines
+    push(classify(source, start..bytes.len()));
+    (lines, blank_lines)
 }
 
 fn classify(source: &MappedText, range: Range<usize>) -> Line {

@@ -232,6 +232,7 @@ impl Ctx<'_> {
             }
             Scope::Sentence | Scope::Paragraph => {}
         }
+        let mut tables_marked = vec![false; self.doc.tables.len()];
         for m in found {
             wanted[m.block] = true;
             if linked {
@@ -250,8 +251,11 @@ impl Ctx<'_> {
                     wanted[context] = true;
                 }
             }
-            // A row is one unit, and a header cell speaks for its column.
-            if let BlockKind::TableCell { table, .. } = blocks[m.block].kind {
+            // A row is one unit, and a header cell speaks for its column. A table is marked
+            // once, however many matches its cells hold.
+            if let BlockKind::TableCell { table, .. } = blocks[m.block].kind
+                && !std::mem::replace(&mut tables_marked[table], true)
+            {
                 for &cell in self.doc.tables[table].rows.iter().flatten() {
                     wanted[cell] = true;
                 }
@@ -490,6 +494,9 @@ impl Ctx<'_> {
         let purpose_columns = self.header_columns(&thens);
 
         let mut failing: BTreeMap<Unit, Vec<Match>> = BTreeMap::new();
+        // Whether a row fills a purpose column, asked once per row however many matches it
+        // holds.
+        let mut rows_filled: HashMap<(usize, usize), bool> = HashMap::new();
         for (_, m) in ifs {
             let block = &self.doc.blocks[m.block];
             let satisfied = match block.kind {
@@ -497,7 +504,9 @@ impl Ctx<'_> {
                 BlockKind::Heading { .. } | BlockKind::TableCell { header: true, .. } => true,
                 BlockKind::TableCell { table, row, .. } => {
                     then_units.contains(&self.unit(&m, scope))
-                        || self.row_fills_column(table, row, &purpose_columns)
+                        || *rows_filled
+                            .entry((table, row))
+                            .or_insert_with(|| self.row_fills_column(table, row, &purpose_columns))
                 }
                 _ => {
                     then_units.contains(&self.unit(&m, scope))
