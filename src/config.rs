@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::{FailOn, SetupError, Severity};
 use crate::document::Lang;
+use crate::engine::PARSE_ERROR;
 use crate::rules::RuleSet;
 use crate::source::Span;
 use crate::yaml::{self, PathSeg};
@@ -439,13 +440,15 @@ fn expand(names: &[String], rules: &RuleSet) -> Result<BTreeSet<String>, String>
     Ok(ids)
 }
 
-fn command_line_error(message: String) -> SetupError {
+/// A setup error in the command line's options; `about_rules` adds where the rule ids and
+/// tags are listed.
+fn command_line_error(message: String, about_rules: bool) -> SetupError {
     SetupError {
         path: "command line".to_string(),
         text: String::new(),
         span: Span::default(),
         message,
-        help: Some("run `privlint rule --all` for the rule ids and tags".into()),
+        help: about_rules.then(|| "run `privlint rule --all` for the rule ids and tags".into()),
     }
 }
 
@@ -478,7 +481,7 @@ pub fn resolve(
                 (Some(config), false) => {
                     config.error(&[PathSeg::Key("max_file_size_mib")], message)
                 }
-                _ => command_line_error(message),
+                _ => command_line_error(message, false),
             });
         }
         settings.max_file_size = mib.saturating_mul(1 << 20);
@@ -502,13 +505,31 @@ pub fn resolve(
         result.unwrap_or_else(|message| {
             errors.push(match (config, from_cli) {
                 (Some(config), false) => config.error(&[PathSeg::Key(key)], message),
-                _ => command_line_error(message),
+                _ => command_line_error(message, true),
             });
             BTreeSet::new()
         })
     };
-    let selected = located("select", expand(&select, rules), select_from_cli);
-    let ignored = located("ignore", expand(&ignore, rules), cli.ignore.is_some());
+    // An empty selection would switch every rule off without a word.
+    let select = if select.is_empty() {
+        Err(
+            "`select` is empty: name at least one rule or tag, or leave it out to run every \
+             rule"
+                .to_string(),
+        )
+    } else {
+        expand(&select, rules)
+    };
+    let selected = located("select", select, select_from_cli);
+    // `parse-error` is always reported: ignoring it would have no effect.
+    let ignore = if ignore.iter().any(|name| name == PARSE_ERROR) {
+        Err(format!(
+            "`{PARSE_ERROR}` is always reported: it cannot be ignored"
+        ))
+    } else {
+        expand(&ignore, rules)
+    };
+    let ignored = located("ignore", ignore, cli.ignore.is_some());
     settings.rules = selected
         .difference(&ignored)
         .map(|id| (id.clone(), None))
@@ -524,6 +545,13 @@ pub fn resolve(
                 continue;
             }
             let severity = match severity {
+                SeveritySetting::Off if id == PARSE_ERROR => {
+                    errors.push(config.error(
+                        &[PathSeg::Key("severity"), PathSeg::Key(id)],
+                        format!("`{PARSE_ERROR}` is always reported: it cannot be switched off"),
+                    ));
+                    continue;
+                }
                 SeveritySetting::Off => {
                     settings.rules.remove(id);
                     continue;
@@ -591,7 +619,7 @@ pub fn resolve(
                 .to_string();
             errors.push(match (config, cli.profiles.is_some()) {
                 (Some(config), false) => config.error(&[PathSeg::Key("profiles")], message),
-                _ => command_line_error(message),
+                _ => command_line_error(message, false),
             });
         }
         for profile in &profiles {
@@ -602,7 +630,7 @@ pub fn resolve(
                 );
                 errors.push(match (config, cli.profiles.is_some()) {
                     (Some(config), false) => config.error(&[PathSeg::Key("profiles")], message),
-                    _ => command_line_error(message),
+                    _ => command_line_error(message, false),
                 });
             }
         }

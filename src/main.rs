@@ -4,14 +4,14 @@
 mod cli;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use cli::{Cli, ColorArg, Command, DebugCommand, FailOnArg, FormatArg, LangArg, SchemaArg, Setup};
 use privlint::config::{self, FailOnSetting, LangSetting, LoadedConfig, Overrides};
-use privlint::diagnostic::SetupError;
+use privlint::diagnostic::{Report, SetupError};
 use privlint::document::{self, Lang};
 use privlint::engine;
 use privlint::render::{self, HumanOptions, OutputFormat};
@@ -120,6 +120,13 @@ fn lang(arg: LangArg) -> Option<Lang> {
 }
 
 fn check(args: cli::CheckArgs) -> Result<u8, String> {
+    if args.statistics && !matches!(args.format, FormatArg::Human | FormatArg::Concise) {
+        return Err(
+            "error: `--statistics` prints a table of counts: it cannot be written in the \
+             format asked for (use `--format human` or `concise`, or leave `--statistics` out)\n"
+                .to_string(),
+        );
+    }
     let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
     let (loaded, rules) = prepare(&args.setup, &start)?;
     let overrides = Overrides {
@@ -159,6 +166,21 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
              and text policies and for manifests (the configuration's `files` globs change this)",
             paths_list(&paths)
         );
+    }
+    // Checked files are read before anything is written, but a report or baseline written
+    // over one of them would destroy the policy.
+    for (option, path) in [
+        ("--output-file", &args.output_file),
+        ("--write-baseline", &args.write_baseline),
+    ] {
+        if let Some(path) = path
+            && is_checked(&report, path)
+        {
+            return Err(format!(
+                "error: {option} {} names a file this run checks: it would be overwritten\n",
+                path.display()
+            ));
+        }
     }
     let accepted = match &args.write_baseline {
         Some(path) => {
@@ -210,6 +232,15 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
     std::mem::forget(report);
     std::mem::forget(rules);
     Ok(code)
+}
+
+/// Whether `path` is one of the files of `report`.
+fn is_checked(report: &Report, path: &Path) -> bool {
+    let Ok(path) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    (report.files.iter())
+        .any(|file| std::fs::canonicalize(&file.source.path).is_ok_and(|p| p == path))
 }
 
 fn paths_list(paths: &[PathBuf]) -> String {

@@ -44,7 +44,13 @@ pub fn collect(paths: &[PathBuf], filter: &FileFilter) -> Vec<Target> {
                 Target {
                     path: path.clone(),
                     display: display(path),
-                    problem: Some(format!("cannot read {}: {e}", display(path))),
+                    problem: Some(if path.as_os_str() == "-" {
+                        "`-` names no file: privlint reads policies from files, not from \
+                         standard input"
+                            .to_string()
+                    } else {
+                        format!("cannot read {}: {e}", display(path))
+                    }),
                     named: true,
                 },
                 &mut targets,

@@ -436,17 +436,109 @@ fn control_characters_in_a_policy_are_not_printed() {
     }
 }
 
-/// `profiles: []` would switch every rule off: it is a setup error, like an unknown profile.
+/// `profiles: []` or `select: []` would switch every rule off, and `parse-error` is always
+/// reported: each is a setup error pointing into the file, like an unknown profile.
 #[test]
-fn an_empty_profile_list_is_a_setup_error() {
+fn settings_that_would_check_nothing_are_setup_errors() {
+    for (config, message) in [
+        ("profiles: []\n", "`profiles` is empty"),
+        ("select: []\n", "`select` is empty"),
+        ("ignore: [parse-error]\n", "always reported"),
+        ("severity:\n  parse-error: off\n", "always reported"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("privlint.yaml"), config).unwrap();
+        std::fs::write(
+            dir.path().join("p.md"),
+            "# 隐私政策\n\n继续使用即视为同意。\n",
+        )
+        .unwrap();
+        let run = common::privlint_in(dir.path(), &["check", "p.md"]);
+        assert_eq!(run.code, 2, "{config}: {}", run.stdout);
+        assert!(run.stderr.contains(message), "{config}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("privlint.yaml:"),
+            "{config}: {}",
+            run.stderr
+        );
+    }
+    // An empty `ignore` ignores nothing.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("privlint.yaml"), "profiles: []\n").unwrap();
+    std::fs::write(dir.path().join("privlint.yaml"), "ignore: []\n").unwrap();
     std::fs::write(
         dir.path().join("p.md"),
         "# 隐私政策\n\n继续使用即视为同意。\n",
     )
     .unwrap();
     let run = common::privlint_in(dir.path(), &["check", "p.md"]);
-    assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stderr.contains("`profiles` is empty"), "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
+/// A report or baseline written over a file the run checks would destroy the policy: the run
+/// stops with a setup error and the file is left as it was.
+#[test]
+fn a_report_is_never_written_over_a_checked_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = "# 隐私政策\n\n如您继续使用我们的服务，即视为您同意本政策。\n";
+    std::fs::write(dir.path().join("p.md"), policy).unwrap();
+    for args in [
+        &["check", "--output-file", "p.md", "p.md"][..],
+        &["check", "--write-baseline", "./p.md", "."][..],
+    ] {
+        let run = common::privlint_in(dir.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("would be overwritten"),
+            "{}",
+            run.stderr
+        );
+        let kept = std::fs::read_to_string(dir.path().join("p.md")).unwrap();
+        assert_eq!(kept, policy, "{args:?}");
+    }
+    let run = common::privlint_in(dir.path(), &["check", "--output-file", "out.txt", "p.md"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
+    assert!(report.contains("consent-by-continued-use"), "{report}");
+}
+
+/// `--statistics` prints a table: asked for in another format, it says so instead of
+/// printing the table where JSON or SARIF is expected.
+#[test]
+fn statistics_only_as_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = "# 隐私政策\n\n如您继续使用我们的服务，即视为您同意本政策。\n";
+    std::fs::write(dir.path().join("p.md"), policy).unwrap();
+    for format in ["json", "sarif", "github", "junit"] {
+        let run = common::privlint_in(
+            dir.path(),
+            &["check", "--statistics", "--format", format, "p.md"],
+        );
+        assert_eq!(run.code, 2, "{format}: {}", run.stdout);
+        assert!(run.stdout.is_empty(), "{format}: {}", run.stdout);
+        assert!(run.stderr.contains("--statistics"), "{}", run.stderr);
+    }
+    let run = common::privlint_in(
+        dir.path(),
+        &["check", "--statistics", "--format", "concise", "p.md"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("consent-by-continued-use"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// `-` is not standard input: it is reported as naming no file, with the reason.
+#[test]
+fn a_dash_names_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::privlint_in(dir.path(), &["check", "--format", "concise", "-"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("parse-error"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("not from standard input"),
+        "{}",
+        run.stdout
+    );
 }
