@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Report, SetupError};
+use crate::diagnostic::{Finding, Report, SetupError};
+use crate::engine::PARSE_ERROR;
 use crate::source::Span;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -32,6 +33,7 @@ pub fn render(report: &Report) -> String {
         findings: report
             .findings
             .iter()
+            .filter(|f| acceptable(f))
             .map(|f| Entry {
                 rule: f.rule.clone(),
                 path: report.source(&f.primary).display.clone(),
@@ -61,13 +63,16 @@ pub fn load(path: &Path) -> Result<BTreeSet<String>, SetupError> {
             format!("cannot read the baseline: {e}"),
         )
     })?;
-    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
-        let line_start: usize = text
+    // Editors on Windows start files with a byte-order mark.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let file: BaselineFile = serde_json::from_str(body).map_err(|e| {
+        let line_start: usize = body
             .split_inclusive('\n')
             .take(e.line().saturating_sub(1))
             .map(str::len)
             .sum();
-        let at = (line_start + e.column().saturating_sub(1)).min(text.len());
+        let at =
+            text.len() - body.len() + (line_start + e.column().saturating_sub(1)).min(body.len());
         error(
             text.clone(),
             Span::new(at, at),
@@ -92,8 +97,15 @@ pub fn fingerprints(report: &Report) -> BTreeSet<String> {
     report
         .findings
         .iter()
+        .filter(|f| acceptable(f))
         .map(|f| f.fingerprint.clone())
         .collect()
+}
+
+/// A file that could not be read is never accepted: a policy deleted or corrupted after the
+/// baseline was written would pass unseen.
+fn acceptable(finding: &Finding) -> bool {
+    finding.rule != PARSE_ERROR
 }
 
 /// Remove the findings the baseline accepts, counting them.
@@ -101,6 +113,6 @@ pub fn apply(report: &mut Report, accepted: &BTreeSet<String>) {
     let before = report.findings.len();
     report
         .findings
-        .retain(|f| !accepted.contains(&f.fingerprint));
+        .retain(|f| !(acceptable(f) && accepted.contains(&f.fingerprint)));
     report.baselined += before - report.findings.len();
 }

@@ -542,3 +542,145 @@ fn a_dash_names_no_file() {
         run.stdout
     );
 }
+
+/// A line break or a bidirectional override in a manifest's text (or a file name) cannot
+/// forge a finding: messages, names and notes stay on one line in the concise and human
+/// formats, where each finding is one line or one block.
+#[test]
+fn manifest_text_cannot_start_a_line_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let forged = "README.md:1:1: error[fake-rule] forged";
+    std::fs::write(
+        dir.path().join("privacy-manifest.yaml"),
+        format!(
+            "privlint: 1\napp:\n  name: Demo\n  policy: \"x\\n{forged}\\r\"\ndata:\n  - id: card\n    \
+             name: \"银行卡号\\n{forged}\\r\\u202ey\"\n    category: basic_profile\n    purposes: [注册登录]\n"
+        ),
+    )
+    .unwrap();
+    for format in ["concise", "human"] {
+        let run = common::privlint_in(dir.path(), &["check", "--format", format, "."]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(run.stdout.contains("forged"), "{format}: {}", run.stdout);
+        for line in run.stdout.lines() {
+            assert!(!line.starts_with("README.md"), "{format}: {}", run.stdout);
+        }
+        assert!(
+            !run.stdout.contains(['\r', '\u{202e}']),
+            "{format}: {:?}",
+            run.stdout
+        );
+    }
+}
+
+/// A baseline never accepts a file that cannot be read: recorded while the file was broken,
+/// or matched after it broke, a `parse-error` still fails the run.
+#[test]
+fn a_baseline_never_accepts_an_unreadable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.md"), [0xff, 0xfe, 0x00, 0xd8, 0x00]).unwrap();
+    let run = common::privlint_in(dir.path(), &["check", "--write-baseline", "b.json", "p.md"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let baseline = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
+    assert!(!baseline.contains("parse-error"), "{baseline}");
+    let run = common::privlint_in(dir.path(), &["check", "--baseline", "b.json", "p.md"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("parse-error"), "{}", run.stdout);
+    // A baseline naming the parse error's fingerprint (written by hand, or by an earlier
+    // version) does not accept it either.
+    let run = common::privlint_in(dir.path(), &["check", "--format", "json", "p.md"]);
+    let report = common::json(&run);
+    let fingerprint = report["findings"][0]["fingerprint"].as_str().unwrap();
+    let entry = serde_json::json!({
+        "version": 1,
+        "findings": [{"rule": "parse-error", "path": "p.md", "fingerprint": fingerprint}]
+    });
+    std::fs::write(dir.path().join("old.json"), entry.to_string()).unwrap();
+    let run = common::privlint_in(dir.path(), &["check", "--baseline", "old.json", "p.md"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("parse-error"), "{}", run.stdout);
+}
+
+/// A user rule file saved by a Windows editor (byte-order mark, `.YAML`) loads, and a
+/// directory named twice under two spellings is read once instead of clashing with itself.
+#[test]
+fn user_rules_load_once_whatever_their_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("house")).unwrap();
+    let rule = "\u{feff}id: house-word
+title: {en: The house word, zh: 内部用语}
+severity: warning
+langs: [en]
+references: [\"none\"]
+message: {en: The house word is used., zh: 使用了内部用语。}
+help: {en: Say it plainly., zh: 请直白表述。}
+description: \"## What it checks\\nThe word.\\n## Why it matters\\nIt is ours.\"
+check:
+  kind: forbid
+  patterns:
+    en: ['flibbertigibbet']
+examples:
+  valid: [{lang: en, text: \"plain words\"}]
+  invalid: [{lang: en, text: \"a flibbertigibbet here\", expect: [\"flibbertigibbet\"]}]
+";
+    std::fs::write(dir.path().join("house/house-word.YAML"), rule).unwrap();
+    std::fs::write(
+        dir.path().join("p.txt"),
+        "Privacy Policy\n\nWe are a flibbertigibbet.\n",
+    )
+    .unwrap();
+    let run = common::privlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--isolated",
+            "--select",
+            "house-word",
+            "--rules",
+            "house",
+            "--rules",
+            "./house/",
+            "p.txt",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout.matches("house-word").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    // A file where a directory is expected is named as such.
+    let run = common::privlint_in(dir.path(), &["check", "--rules", "p.txt", "p.txt"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is not a directory"), "{}", run.stderr);
+}
+
+/// A baseline saved with a byte-order mark is read, and a syntax error in it still points
+/// at the right byte.
+#[test]
+fn a_baseline_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/docs/zh-gaps.txt"),
+        dir.path().join("p.txt"),
+    )
+    .unwrap();
+    let run = common::privlint_in(
+        dir.path(),
+        &["check", "--write-baseline", "b.json", "p.txt"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
+    std::fs::write(dir.path().join("b.json"), format!("\u{feff}{written}")).unwrap();
+    let run = common::privlint_in(dir.path(), &["check", "--baseline", "b.json", "p.txt"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "\u{feff}{\"version\": 1,\n  oops}",
+    )
+    .unwrap();
+    let run = common::privlint_in(dir.path(), &["check", "--baseline", "bad.json", "p.txt"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("bad.json:2:3"), "{}", run.stderr);
+}

@@ -12,12 +12,12 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",
-            source.display,
+            super::one_line(&source.display),
             start.line,
             start.column,
             finding.severity.name(),
             finding.rule,
-            finding.message
+            super::one_line(&finding.message)
         );
     }
     for line in super::skipped_lines(report) {

@@ -10,7 +10,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::printable;
+use super::{one_line, printable};
 use crate::diagnostic::{Finding, Report, SetupError, Severity};
 use crate::document::{Lang, is_cjk};
 use crate::rules::RuleSet;
@@ -75,7 +75,7 @@ impl SourceCode for Excerpt<'_> {
         let column = self.source.chars_between(line_start, from);
         let lines = text[from..to].matches('\n').count() + 1;
         Ok(Box::new(MietteSpanContents::new_named(
-            printable(&self.source.display).into_owned(),
+            one_line(&self.source.display).into_owned(),
             &text.as_bytes()[from..to],
             SourceSpan::from((from, to - from)),
             line,
@@ -215,7 +215,7 @@ fn diagnostic<'r>(
     for other in &finding.related {
         let at = span(other.span.start, other.span.end);
         if other.file == finding.primary.file {
-            let message = other.message.as_deref().map(|m| printable(m).into_owned());
+            let message = other.message.as_deref().map(|m| one_line(m).into_owned());
             labels.push(LabeledSpan::new_with_span(message, at));
         } else {
             let name = &report.files[other.file].source.display;
@@ -224,12 +224,12 @@ fn diagnostic<'r>(
                 .clone()
                 .map_or_else(|| name.clone(), |m| format!("{m} ({name})"));
             related.push(Rendered {
-                message: printable(&message).into_owned(),
+                message: one_line(&message).into_owned(),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
                 labels: vec![LabeledSpan::new_primary_with_span(
-                    other.message.as_deref().map(|m| printable(m).into_owned()),
+                    other.message.as_deref().map(|m| one_line(m).into_owned()),
                     at,
                 )],
                 source: excerpt(report, shown, other.file),
@@ -238,7 +238,7 @@ fn diagnostic<'r>(
         }
     }
     Rendered {
-        message: printable(&finding.message).into_owned(),
+        message: one_line(&finding.message).into_owned(),
         code: Some(finding.rule.clone()),
         severity: severity(finding.severity),
         help: Some(help),
@@ -257,7 +257,7 @@ pub fn render(report: &Report, rules: &RuleSet, options: &HumanOptions) -> Strin
     for finding in &report.findings {
         let rendered = diagnostic(report, &shown, rules, finding);
         if handler.render_report(&mut out, &rendered).is_err() {
-            let message = printable(&finding.message);
+            let message = one_line(&finding.message);
             out.push_str(&format!("{}: {message}\n", finding.rule));
         }
         out.push('\n');
@@ -282,7 +282,7 @@ fn evidence(report: &Report, width: usize) -> String {
         let source = report.source(&item.location);
         if file != Some(item.location.file) {
             file = Some(item.location.file);
-            out.push_str(&format!("evidence in {}:\n", printable(&source.display)));
+            out.push_str(&format!("evidence in {}:\n", one_line(&source.display)));
         }
         let start = source.position(item.location.span.start);
         let at = format!("{}:{}", start.line, start.column);

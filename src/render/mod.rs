@@ -26,16 +26,32 @@ pub enum OutputFormat {
 }
 
 /// Text from a document, a manifest or a file name made safe for a terminal: control
-/// characters (an escape sequence could clear the screen or hide what follows) become `?`,
-/// one per byte, so offsets into the text still hold; line breaks and tabs stay.
+/// characters (an escape sequence could clear the screen or hide what follows), bidirectional
+/// overrides (they reorder what follows) and Unicode line separators become `?`, one per
+/// byte, so offsets into the text still hold; line breaks and tabs stay.
 pub(crate) fn printable(text: &str) -> Cow<'_, str> {
-    let unsafe_control = |c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\r');
-    if !text.chars().any(unsafe_control) {
+    replace_unsafe(text, |c| matches!(c, '\n' | '\t' | '\r'))
+}
+
+/// A field shown on one line (a message, a file name, a note): as [`printable`], and line
+/// breaks become `?` too, so that text from a manifest or a file name cannot start a line
+/// that reads like a finding.
+pub(crate) fn one_line(text: &str) -> Cow<'_, str> {
+    replace_unsafe(text, |c| c == '\t')
+}
+
+fn replace_unsafe(text: &str, kept: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control()
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'))
+            && !kept(c)
+    };
+    if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
-        if unsafe_control(c) {
+        if unsafe_char(c) {
             shown.extend(std::iter::repeat_n('?', c.len_utf8()));
         } else {
             shown.push(c);
@@ -128,9 +144,11 @@ pub fn skipped_lines(report: &Report) -> Vec<String> {
         .iter()
         .filter_map(|f| match (&f.status, &f.note) {
             (FileStatus::Skipped(reason), _) => {
-                Some(format!("skipped {}: {reason}", f.source.display))
+                Some(one_line(&format!("skipped {}: {reason}", f.source.display)).into_owned())
             }
-            (_, Some(note)) => Some(format!("note {}: {note}", f.source.display)),
+            (_, Some(note)) => {
+                Some(one_line(&format!("note {}: {note}", f.source.display)).into_owned())
+            }
             _ => None,
         })
         .collect()

@@ -162,7 +162,13 @@ pub fn load(extra_dirs: &[PathBuf]) -> Result<RuleSet, LoadErrors> {
         })
         .collect();
     let mut errors = Vec::new();
+    // A directory named twice (by the configuration and `--rules`, or under two spellings)
+    // is read once: its rules would otherwise clash with themselves.
+    let mut seen = std::collections::HashSet::new();
     for dir in extra_dirs {
+        if !seen.insert(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone())) {
+            continue;
+        }
         match read_dir_rules(dir) {
             Ok(mut found) => sources.append(&mut found),
             Err(error) => errors.push(error),
@@ -188,10 +194,12 @@ fn read_dir_rules(dir: &Path) -> Result<Vec<Origin>, SetupError> {
         help: None,
     };
     if !dir.is_dir() {
-        return Err(error(format!(
-            "rule directory {} does not exist",
-            dir.display()
-        )));
+        let why = if dir.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        return Err(error(format!("rule directory {} {why}", dir.display())));
     }
     let mut found = Vec::new();
     for entry in walkdir::WalkDir::new(dir)
@@ -201,10 +209,16 @@ fn read_dir_rules(dir: &Path) -> Result<Vec<Origin>, SetupError> {
         let entry = entry.map_err(|e| error(e.to_string()))?;
         let path = entry.path();
         if entry.file_type().is_file()
-            && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            && path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
         {
-            let text = crate::source::read_setup_file(path)
+            let mut text = crate::source::read_setup_file(path)
                 .map_err(|e| error(format!("cannot read {}: {e}", path.display())))?;
+            // Editors on Windows start files with a byte-order mark.
+            if let Some(rest) = text.strip_prefix('\u{feff}') {
+                text = rest.to_string();
+            }
             found.push(Origin {
                 path: path.display().to_string().replace('\\', "/"),
                 text,
