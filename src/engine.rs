@@ -267,8 +267,19 @@ fn check_unit(unit: &Unit, settings: &Settings, rules: &RuleSet) -> Vec<FileResu
                 let result = &mut results[k + 1];
                 let findings = std::mem::take(&mut result.findings);
                 let ran = rules_for(&loaded.target.path, doc.lang, settings, rules);
-                let outcome =
-                    suppress::apply_yaml(findings, &source.text, k + 1, doc.lang, rules, &ran);
+                let scalars = match &loaded.manifest {
+                    Some(Ok(manifest)) => manifest.scalar_spans(),
+                    _ => Vec::new(),
+                };
+                let outcome = suppress::apply_yaml(
+                    findings,
+                    &source.text,
+                    &scalars,
+                    k + 1,
+                    doc.lang,
+                    rules,
+                    &ran,
+                );
                 result.findings = outcome.kept;
                 result.suppressed += outcome.suppressed;
             }
@@ -338,21 +349,23 @@ fn check_manifest(
         file,
     };
     let mut findings = manifest::check(manifest, &run, policy);
-    if let Some(unpaired) = &loaded.unpaired {
-        let (span, detail) = match unpaired {
-            Unpaired::Unusable(named, _) => (
-                manifest.span(&[PathSeg::Key("app"), PathSeg::Key("policy")]),
-                named.clone(),
-            ),
-            Unpaired::Ambiguous(_) => (Span::default(), String::new()),
-        };
-        if matches!(unpaired, Unpaired::Unusable(..)) {
-            findings.extend(manifest::unresolved(manifest, &run, lang, span, detail));
-        }
+    if let Some(Unpaired::Unusable(named, why)) = &loaded.unpaired {
+        let span = manifest.span(&[PathSeg::Key("app"), PathSeg::Key("policy")]);
+        findings.extend(manifest::unresolved(
+            manifest,
+            &run,
+            lang,
+            span,
+            named.clone(),
+            why.detail(lang),
+        ));
     }
     let note = loaded.unpaired.as_ref().map(|reason| match reason {
         Unpaired::Unusable(named, why) => {
-            format!("its policy {named} (app.policy) {why}; cross-checks were not run")
+            format!(
+                "its policy {named} (app.policy) {}; cross-checks were not run",
+                why.note()
+            )
         }
         Unpaired::Ambiguous(0) => {
             "no policy found beside it and none named in app.policy; cross-checks were not run"
@@ -364,7 +377,25 @@ fn check_manifest(
     });
     let mut suppressed = 0;
     if policy.is_none() && settings.inline_suppressions {
-        let outcome = suppress::apply_yaml(findings, &source.text, file, lang, rules, &selected);
+        // Without a policy the cross-checks never ran: directives naming them cannot be judged.
+        let ran: Vec<_> = selected
+            .iter()
+            .filter(|(rule, _)| {
+                let id = rule.id.as_str();
+                manifest::WITHOUT_POLICY.contains(&id)
+                    || [suppress::UNUSED, suppress::INVALID].contains(&id)
+            })
+            .cloned()
+            .collect();
+        let outcome = suppress::apply_yaml(
+            findings,
+            &source.text,
+            &manifest.scalar_spans(),
+            file,
+            lang,
+            rules,
+            &ran,
+        );
         findings = outcome.kept;
         suppressed = outcome.suppressed;
     }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::config::FileFilter;
+use crate::document::Lang;
 use crate::manifest::Manifest;
 use crate::source::SourceFile;
 use crate::walk::{self, Target};
@@ -26,11 +27,47 @@ pub struct LoadedManifest {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unpaired {
-    /// `app.policy` names a file that cannot be the policy: it does not exist, is not a
-    /// regular file, or is the manifest itself (the reason).
-    Unusable(String, &'static str),
+    /// `app.policy` names a file that cannot be the policy (the name and the reason).
+    Unusable(String, Unusable),
     /// No policy named, and not exactly one policy beside it.
     Ambiguous(usize),
+}
+
+/// Why the file `app.policy` names cannot be the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    Empty,
+    Itself,
+    NotAFile,
+    Missing,
+}
+
+impl Unusable {
+    /// The reason after "its policy NAME (app.policy)", in the run's notes.
+    pub fn note(self) -> &'static str {
+        match self {
+            Unusable::Empty => "is empty",
+            Unusable::Itself => "is this manifest itself",
+            Unusable::NotAFile => "is not a regular file",
+            Unusable::Missing => "does not exist",
+        }
+    }
+
+    /// The reason as a finding's detail, in the document's language.
+    pub fn detail(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Unusable::Empty, Lang::Zh) => "app.policy 为空",
+            (Unusable::Empty, Lang::En) => "app.policy is empty",
+            (Unusable::Itself, Lang::Zh) => "app.policy 指向清单文件本身",
+            (Unusable::Itself, Lang::En) => "app.policy names this manifest itself",
+            (Unusable::NotAFile, Lang::Zh) => "app.policy 指向的不是普通文件",
+            (Unusable::NotAFile, Lang::En) => {
+                "app.policy names something that is not a regular file"
+            }
+            (Unusable::Missing, Lang::Zh) => "app.policy 指向的文件不存在",
+            (Unusable::Missing, Lang::En) => "the file named by app.policy does not exist",
+        }
+    }
 }
 
 /// What is checked together.
@@ -114,18 +151,21 @@ fn pair(
         .and_then(|m| m.as_ref().ok())
         .and_then(|m| m.spec.app.policy.clone());
     if let Some(named) = named {
+        if named.trim().is_empty() {
+            return Pair::None(Unpaired::Unusable(named, Unusable::Empty));
+        }
         let path = dir.join(&named);
         let key = file_key(&path);
         if key == file_key(&manifest.target.path) {
-            return Pair::None(Unpaired::Unusable(named, "is this manifest itself"));
+            return Pair::None(Unpaired::Unusable(named, Unusable::Itself));
         }
         if let Some(&index) = policies.by_file.get(&key) {
             return Pair::Target(index);
         }
         return match std::fs::metadata(&path) {
             Ok(meta) if meta.is_file() => Pair::Extra(path),
-            Ok(_) => Pair::None(Unpaired::Unusable(named, "is not a regular file")),
-            Err(_) => Pair::None(Unpaired::Unusable(named, "does not exist")),
+            Ok(_) => Pair::None(Unpaired::Unusable(named, Unusable::NotAFile)),
+            Err(_) => Pair::None(Unpaired::Unusable(named, Unusable::Missing)),
         };
     }
     if explicit && policies.targets.len() == 1 {

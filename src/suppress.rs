@@ -311,9 +311,11 @@ pub fn apply(
 }
 
 /// The same for a YAML manifest (file `file` of the report): `# privlint-...` comment lines.
+/// `scalars` are where the manifest's scalars are, by start: lines inside them are text.
 pub fn apply_yaml(
     findings: Vec<Finding>,
     text: &str,
+    scalars: &[Span],
     file: usize,
     lang: Lang,
     rules: &RuleSet,
@@ -326,7 +328,13 @@ pub fn apply_yaml(
         let content = line.trim_end_matches(['\n', '\r']);
         let trimmed = content.trim_start();
         let span = Span::new(start, start + content.len());
-        if let Some(comment) = trimmed.strip_prefix('#') {
+        let hash = span.start + (content.len() - trimmed.len());
+        // A `#` line inside a block scalar is the scalar's text, not a comment.
+        let in_scalar = || {
+            let before = scalars.partition_point(|s| s.start <= hash);
+            before > 0 && hash < scalars[before - 1].end
+        };
+        if let Some(comment) = trimmed.strip_prefix('#').filter(|_| !in_scalar()) {
             comments.push(Comment {
                 span,
                 text: comment.trim().to_string(),

@@ -56,6 +56,24 @@ impl Node {
         }
     }
 
+    /// Where the scalars of this tree are, by start: a line inside one is text, never a comment.
+    pub fn scalar_spans(&self) -> Vec<Span> {
+        let mut spans = Vec::new();
+        let mut pending = vec![self];
+        while let Some(node) = pending.pop() {
+            match node {
+                Node::Scalar { span, .. } => spans.push(*span),
+                Node::Seq { items, .. } => pending.extend(items),
+                Node::Map { entries, .. } => {
+                    pending.extend(entries.iter().flat_map(|(k, v)| [k, v]));
+                }
+                Node::Alias { .. } => {}
+            }
+        }
+        spans.sort_unstable_by_key(|s| s.start);
+        spans
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Node::Scalar { value, .. } => Some(value),
@@ -256,6 +274,17 @@ impl TreeBuilder {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn block_scalars_span_their_lines() {
+        let text = "a: |\n  # not a comment\n  more\nb: x\n";
+        let spans = super::parse(text).unwrap().scalar_spans();
+        let inside = text.find("# not").unwrap();
+        assert!(
+            spans.iter().any(|s| s.start <= inside && inside < s.end),
+            "{spans:?}"
+        );
+    }
+
     use super::*;
 
     #[test]

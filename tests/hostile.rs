@@ -652,6 +652,73 @@ examples:
     hostile_rule_file(&rule, "once its macros are expanded");
 }
 
+/// A user rule whose `en` pattern is `pattern`.
+fn rule_with_pattern(pattern: &str) -> String {
+    format!(
+        r###"id: rule
+title: {{en: A user rule, zh: 用户规则}}
+severity: warning
+langs: [en]
+references: ["none"]
+message: {{en: m, zh: 消息}}
+help: {{en: h, zh: 帮助}}
+description: "## What it checks\nA word.\n## Why it matters\nIt tests pattern checks."
+check:
+  kind: forbid
+  patterns:
+    en: ['{pattern}']
+examples:
+  valid: [{{lang: en, text: "ok"}}]
+  invalid: [{{lang: en, text: "Privacy", expect: ["Privacy"]}}]
+"###
+    )
+}
+
+/// Patterns that could never match what privlint searches, or that match empty text
+/// everywhere, are refused when loaded rather than silently finding nothing.
+#[test]
+fn user_patterns_that_cannot_work_are_refused() {
+    // The normaliser turns full-width letters half-width and drops zero-width spaces.
+    hostile_rule_file(
+        &rule_with_pattern("Ｐrivacy"),
+        "`Ｐ`, which the text normaliser",
+    );
+    hostile_rule_file(&rule_with_pattern("Pri\u{200b}vacy"), "\\u{200b}");
+    hostile_rule_file(&rule_with_pattern("(?:Privacy)?"), "can match empty text");
+    hostile_rule_file(&rule_with_pattern("x*|Privacy"), "can match empty text");
+    // The same rule with a working pattern loads and passes its own examples.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "rule.yaml",
+        rule_with_pattern("Privacy").as_bytes(),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args(["test-rules", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn an_empty_rule_directory_is_a_setup_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    write(dir.path(), "rules/notes.txt", b"not a rule");
+    let policy = write(dir.path(), "companion.txt", companion_text());
+    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args(["check", "--isolated", "--rules"])
+        .arg(dir.path().join("rules"))
+        .arg(&policy)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("holds no rule files"), "{stderr}");
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_loops() {

@@ -318,6 +318,7 @@ fn app_policy_that_cannot_be_the_policy_is_refused_with_the_reason() {
         ("privacy-manifest.yaml", "is this manifest itself"),
         ("/dev/null", "is not a regular file"),
         ("gone.md", "does not exist"),
+        ("\"\"", "is empty"),
     ] {
         let manifest = format!("privlint: 1\napp:\n  name: Demo\n  policy: {named}\n");
         std::fs::write(dir.path().join("privacy-manifest.yaml"), manifest).unwrap();
@@ -330,7 +331,52 @@ fn app_policy_that_cannot_be_the_policy_is_refused_with_the_reason() {
         assert_eq!(files[0]["kind"], "manifest", "{named}");
         let note = files[0]["note"].as_str().unwrap();
         assert!(note.contains(why), "{named}: {note}");
+        let finding = &report["findings"][0];
+        assert_eq!(finding["rule"], "manifest-unresolved-reference", "{named}");
+        let message = finding["message"].as_str().unwrap();
+        let reason = why.split(' ').next_back().unwrap();
+        assert!(message.contains(reason), "{named}: {message}");
     }
+}
+
+/// Without a policy the cross-checks never run, so a directive naming one is not "unused";
+/// a directive naming a check that did run and found nothing is.
+#[test]
+fn an_unpaired_manifest_judges_only_the_directives_of_rules_that_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "privlint: 1
+app:
+  name: Demo
+data:
+  # privlint-disable-next-line undisclosed-data
+  - id: email
+    name: Email address
+    category: email
+    purposes: [account login]
+  # privlint-disable-next-line manifest-data-without-purpose
+  - id: phone
+    name: Phone number
+    category: phone
+    purposes: [account login]
+";
+    std::fs::write(dir.path().join("privacy-manifest.yaml"), manifest).unwrap();
+    let report = json(&privlint_in(
+        dir.path(),
+        &["check", ".", "--format", "json"],
+    ));
+    let unused: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unused-suppression")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(unused.len(), 1, "{report}");
+    assert!(
+        unused[0].contains("manifest-data-without-purpose"),
+        "{}",
+        unused[0]
+    );
 }
 
 #[test]
@@ -467,4 +513,48 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files.sort();
     files
+}
+
+/// A `# privlint-...` line inside a block scalar is the scalar's text: it suppresses nothing.
+#[test]
+fn directives_inside_a_block_scalar_are_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "privlint: 1
+app:
+  name: |
+    Example Notes
+    # privlint-disable-file manifest-sensitive-without-purpose
+data:
+  - id: location
+    name: precise location
+    category: whereabouts
+    purposes: [to provide our services]
+";
+    std::fs::write(dir.path().join("privacy-manifest.yaml"), manifest).unwrap();
+    let report = json(&privlint_in(
+        dir.path(),
+        &["check", ".", "--format", "json"],
+    ));
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"manifest-sensitive-without-purpose"),
+        "{report}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 0, "{report}");
+    // The same line as a comment suppresses the finding.
+    let commented = manifest.replace(
+        "  name: |\n    Example Notes\n    #",
+        "  name: Example Notes\n#",
+    );
+    std::fs::write(dir.path().join("privacy-manifest.yaml"), commented).unwrap();
+    let report = json(&privlint_in(
+        dir.path(),
+        &["check", ".", "--format", "json"],
+    ));
+    assert_eq!(report["summary"]["suppressed"], 1, "{report}");
 }

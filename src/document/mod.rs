@@ -11,7 +11,7 @@ mod text;
 
 use std::ops::Range;
 
-pub use offsets::{MappedText, OffsetMap, TextBuilder, is_cjk, is_han};
+pub use offsets::{MappedText, OffsetMap, TextBuilder, is_cjk, is_han, is_normalised_away};
 pub(crate) use structure::{numbering, numbering_depth};
 
 use crate::source::{SourceFile, Span};

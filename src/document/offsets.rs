@@ -404,6 +404,12 @@ fn is_kept(c: char) -> bool {
     matches!(normalize_char(c), Normalized::Char(n) if n == c)
 }
 
+/// Whether the normaliser replaces or drops `c`, so a pattern holding it never matches.
+/// (The space is what whitespace becomes.)
+pub fn is_normalised_away(c: char) -> bool {
+    c != ' ' && !is_kept(c)
+}
+
 fn normalize_char(c: char) -> Normalized {
     match c {
         '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => Normalized::Drop,

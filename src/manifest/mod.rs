@@ -41,6 +41,17 @@ pub const CHECKS: &[&str] = &[
     POLICY_SDK_NOT_DECLARED,
 ];
 
+/// The rules a manifest's checks report without a policy: the others compare it with one.
+pub const WITHOUT_POLICY: &[&str] = &[
+    DATA_WITHOUT_PURPOSE,
+    SENSITIVE_WITHOUT_PURPOSE,
+    SENSITIVE_WITHOUT_CONSENT,
+    PERMISSION_WITHOUT_PURPOSE,
+    UNRESOLVED_REFERENCE,
+    crate::rules::builtin::SDK_MISSING_SCOPE,
+    crate::rules::builtin::SDK_ENTRY_INCOMPLETE,
+];
+
 /// The JSON Schema of the manifest format (`privlint schema manifest`).
 pub const JSON_SCHEMA: &str = include_str!("../../schemas/privacy-manifest.schema.json");
 
@@ -114,18 +125,15 @@ pub fn escalate(
     );
 }
 
-/// A finding that the manifest names a policy file that does not exist.
+/// A finding that the file the manifest names as its policy cannot be the policy (`why`).
 pub fn unresolved(
     manifest: &Manifest,
     run: &Run<'_>,
     lang: Lang,
     span: Span,
     named: String,
+    why: &str,
 ) -> Option<Finding> {
-    let detail = match lang {
-        Lang::Zh => "app.policy 指向的文件不存在",
-        Lang::En => "the file named by app.policy does not exist",
-    };
     let out = Out {
         run,
         lang,
@@ -135,7 +143,7 @@ pub fn unresolved(
         UNRESOLVED_REFERENCE,
         run.file,
         span,
-        vec![named, detail.to_string()],
+        vec![named, why.to_string()],
         None,
     )
 }

@@ -264,6 +264,11 @@ impl Manifest {
     }
 
     /// Where a part of the manifest is (the nearest existing node).
+    /// Where the manifest's scalars are, by start.
+    pub fn scalar_spans(&self) -> Vec<Span> {
+        self.root.scalar_spans()
+    }
+
     pub fn span(&self, path: &[PathSeg<'_>]) -> Span {
         self.root.locate(path).span()
     }

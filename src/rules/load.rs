@@ -226,6 +226,13 @@ fn read_dir_rules(dir: &Path) -> Result<Vec<Origin>, SetupError> {
             });
         }
     }
+    if found.is_empty() {
+        // Most likely the wrong directory: a run without the rules meant for it would pass.
+        return Err(error(format!(
+            "rule directory {} holds no rule files (*.yaml, *.yml)",
+            dir.display()
+        )));
+    }
     Ok(found)
 }
 
@@ -468,12 +475,6 @@ struct Compiler<'a> {
     errors: &'a mut Vec<SetupError>,
     langs: Vec<Lang>,
 }
-
-/// Characters the text normaliser removes: a pattern containing them can never match.
-const NORMALISED_AWAY: &[char] = &[
-    '“', '”', '「', '」', '『', '』', '‘', '’', '\u{3000}', '（', '）', '：', '；', '，', '！',
-    '？', '０', '１', '２', '３', '４', '５', '６', '７', '８', '９', '你',
-];
 
 impl Compiler<'_> {
     fn fail(&mut self, path: &[PathSeg<'_>], message: impl Into<String>, help: Option<&str>) {
@@ -925,11 +926,17 @@ impl Compiler<'_> {
             );
             return None;
         }
-        if let Some(c) = pattern.chars().find(|c| NORMALISED_AWAY.contains(c)) {
+        if let Some(c) = pattern
+            .chars()
+            .find(|&c| crate::document::is_normalised_away(c))
+        {
             self.fail(
                 path,
-                format!("pattern contains `{c}`, which the text normaliser replaces, so it never matches"),
-                Some("write full-width punctuation and digits half-width, curly or corner quotes as \", and 你 as 您"),
+                format!(
+                    "pattern contains `{}`, which the text normaliser replaces, so it never matches",
+                    c.escape_debug()
+                ),
+                Some("write full-width letters, digits and punctuation half-width, curly or corner quotes as \", whitespace as a space or \\s, and 你 as 您"),
             );
             return None;
         }
@@ -940,6 +947,14 @@ impl Compiler<'_> {
                 return None;
             }
         };
+        if !self.builtin && super::patterns::can_match_empty(&expanded) {
+            self.fail(
+                path,
+                "pattern can match empty text, so it would match anywhere or say nothing",
+                Some("make every branch match at least one character"),
+            );
+            return None;
+        }
         // Built-in patterns are compiled on first use (the test suite compiles them all).
         let when = if self.builtin {
             Compile::OnFirstUse

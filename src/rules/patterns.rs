@@ -1143,6 +1143,11 @@ fn split(hir: Hir) -> Vec<Hir> {
     }
 }
 
+/// Whether `pattern` can match empty text (false when it does not parse: compiling says why).
+pub fn can_match_empty(pattern: &str) -> bool {
+    parse(pattern).is_ok_and(|hir| matches_empty(&hir))
+}
+
 fn matches_empty(hir: &Hir) -> bool {
     hir.properties().minimum_len().is_none_or(|len| len == 0)
 }
@@ -1831,6 +1836,12 @@ mod tests {
     fn builtin_patterns_and_their_branches_compile() {
         let set = crate::rules::load(&[]).expect("built-in rules load");
         set.patterns.compile_all();
+        // User patterns that can match empty text are refused; built-in ones never do.
+        let empty: Vec<&str> = (set.patterns.patterns.iter())
+            .map(|p| p.source.as_str())
+            .filter(|p| can_match_empty(p))
+            .collect();
+        assert!(empty.is_empty(), "{empty:?}");
     }
 
     #[test]
