@@ -820,6 +820,23 @@ fn file_name_not_utf8() {
         companion_findings(),
         "checked like the same text under a plain name"
     );
+    // SARIF names the file by a URI, which keeps the name's exact bytes.
+    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args([
+            "check",
+            "--isolated",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+        ])
+        .arg(name)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "policy-%FF%FE.md");
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! SARIF 2.1.0 for code-scanning tools: the loaded rules as `tool.driver.rules`, results with
 //! character-column regions, related locations and partial fingerprints.
 
+use std::path::Path;
+
 use serde::Serialize;
 
 use crate::diagnostic::{Label, Report, Severity};
@@ -136,10 +138,15 @@ fn level(severity: Severity) -> &'static str {
 }
 
 /// A relative URI reference: `/`-separated, with anything but unreserved characters escaped.
-pub fn uri(path: &str) -> String {
+/// Built from the path's bytes, so a file name that is not UTF-8 keeps its exact bytes.
+pub fn uri(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let bytes = bytes.strip_prefix(b"./").unwrap_or(bytes);
     let mut out = String::new();
-    for byte in path.replace('\\', "/").bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+    for &byte in bytes {
+        if byte == b'\\' && cfg!(windows) {
+            out.push('/');
+        } else if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
             out.push(byte as char);
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -156,7 +163,7 @@ fn location(report: &Report, label: &Label, id: Option<usize>) -> Location {
         id,
         physical_location: PhysicalLocation {
             artifact_location: ArtifactLocation {
-                uri: uri(&source.display),
+                uri: uri(&source.path),
             },
             region: Region {
                 start_line: start.line,
