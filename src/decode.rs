@@ -88,8 +88,8 @@ pub fn decode(bytes: &[u8], is_html: bool) -> Decoded {
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         return decode_with(encoding, &bytes[bom..], bom);
     }
-    // Validated once: most files are UTF-8.
-    let utf8 = std::str::from_utf8(bytes).ok();
+    // Validated once, with SIMD: most files are UTF-8.
+    let utf8 = simdutf8::basic::from_utf8(bytes).ok();
     if utf8.is_none()
         && let Some(encoding) = sniff_utf16(bytes)
     {
