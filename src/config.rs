@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::{Component, Path, PathBuf};
 
-use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobMatcher};
+use regex_automata::meta;
+use regex_automata::nfa::thompson::WhichCaptures;
 use serde::Deserialize;
 
 use crate::diagnostic::{FailOn, SetupError, Severity};
@@ -257,9 +259,9 @@ pub struct Overrides {
 #[derive(Clone, Debug)]
 pub struct FileFilter {
     pub root: PathBuf,
-    include: GlobSet,
-    exclude: GlobSet,
-    manifests: GlobSet,
+    include: Globs,
+    exclude: Globs,
+    manifests: Globs,
     pub include_patterns: Vec<String>,
     pub exclude_patterns: Vec<String>,
     pub manifest_patterns: Vec<String>,
@@ -336,24 +338,57 @@ fn glob(pattern: &str) -> Result<GlobMatcher, String> {
         .map_err(|e| e.to_string())
 }
 
-fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
-    let mut builder = GlobSetBuilder::new();
+/// A list of globs matched as one automaton. Not a `GlobSet`: its regex keeps a capture slot
+/// per glob, and with thousands of globs its fallback engine's table (states times slots)
+/// took gigabytes; only "does any match" is asked, so no slot is kept.
+#[derive(Clone, Debug)]
+struct Globs(meta::Regex);
+
+impl Globs {
+    fn is_match(&self, path: impl AsRef<Path>) -> bool {
+        let bytes = path.as_ref().as_os_str().as_encoded_bytes();
+        if cfg!(windows) {
+            let slashed: Vec<u8> = (bytes.iter())
+                .map(|&b| if b == b'\\' { b'/' } else { b })
+                .collect();
+            return self.0.is_match(&slashed[..]);
+        }
+        self.0.is_match(bytes)
+    }
+}
+
+fn glob_set(patterns: &[String]) -> Result<Globs, String> {
+    let mut regexes = Vec::with_capacity(patterns.len());
     for pattern in patterns {
         let glob = GlobBuilder::new(pattern)
             .case_insensitive(true)
             .literal_separator(false)
             .build()
             .map_err(|e| format!("bad glob `{pattern}`: {e}"))?;
-        builder.add(glob);
+        regexes.push(glob.regex().to_string());
     }
-    // Every glob compiled alone: what fails now is the set as a whole (globset's automaton
-    // over thousands of them outgrows its size limit).
-    builder.build().map_err(|e| {
-        format!(
-            "the {} file patterns together are too many or too complex to match ({e}); merge them, e.g. `dir/**`",
-            patterns.len()
-        )
-    })
+    // Every glob compiled alone: what fails now is the list as a whole (an automaton over
+    // thousands of them outgrows its size limit).
+    // Configured as globset configures its own regexes: over bytes, `.` matching newlines.
+    let syntax = regex_automata::util::syntax::Config::new()
+        .utf8(false)
+        .dot_matches_new_line(true);
+    let config = meta::Config::new()
+        .which_captures(WhichCaptures::None)
+        .utf8_empty(false)
+        .nfa_size_limit(Some(10 << 20))
+        .hybrid_cache_capacity(10 << 20);
+    meta::Regex::builder()
+        .syntax(syntax)
+        .configure(config)
+        .build_many(&regexes)
+        .map(Globs)
+        .map_err(|e| {
+            format!(
+                "the {} file patterns together are too many or too complex to match ({e}); merge them, e.g. `dir/**`",
+                patterns.len()
+            )
+        })
 }
 
 /// Everything a run needs to know besides the rules themselves.

@@ -168,19 +168,28 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         );
     }
     // Checked files are read before anything is written, but a report or baseline written
-    // over one of them would destroy the policy.
-    for (option, path) in [
+    // over one of them, or over the run's own setup, would destroy it.
+    let outputs = [
         ("--output-file", &args.output_file),
         ("--write-baseline", &args.write_baseline),
-    ] {
+    ];
+    for (option, path) in outputs {
         if let Some(path) = path
-            && is_checked(&report, path)
+            && let Some(what) = read_by_the_run(&report, &settings, &rules, path, option)
         {
             return Err(format!(
-                "error: {option} {} names a file this run checks: it would be overwritten\n",
+                "error: {option} {} names {what}: it would be overwritten\n",
                 path.display()
             ));
         }
+    }
+    if let (Some(report_file), Some(baseline_file)) = (&args.output_file, &args.write_baseline)
+        && same_file(report_file, baseline_file)
+    {
+        return Err(format!(
+            "error: --output-file and --write-baseline name the same file {}: one would overwrite the other\n",
+            report_file.display()
+        ));
     }
     let accepted = match &args.write_baseline {
         Some(path) => {
@@ -234,13 +243,40 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
     Ok(code)
 }
 
-/// Whether `path` is one of the files of `report`.
-fn is_checked(report: &Report, path: &Path) -> bool {
-    let Ok(path) = std::fs::canonicalize(path) else {
-        return false;
-    };
-    (report.files.iter())
-        .any(|file| std::fs::canonicalize(&file.source.path).is_ok_and(|p| p == path))
+/// What the run reads that `path` (given to `option`) names, if anything: a checked file, the
+/// configuration, the baseline or a rule file. (A baseline may be rewritten in place.)
+fn read_by_the_run(
+    report: &Report,
+    settings: &config::Settings,
+    rules: &RuleSet,
+    path: &Path,
+    option: &str,
+) -> Option<&'static str> {
+    if (report.files.iter()).any(|file| same_file(&file.source.path, path)) {
+        return Some("a file this run checks");
+    }
+    if settings.config.as_ref().is_some_and(|c| same_file(c, path)) {
+        return Some("the configuration");
+    }
+    if option != "--write-baseline"
+        && settings
+            .baseline
+            .as_ref()
+            .is_some_and(|b| same_file(b, path))
+    {
+        return Some("the baseline this run reads");
+    }
+    if (rules.rules.iter()).any(|rule| same_file(Path::new(&rule.origin.path), path)) {
+        return Some("a rule file");
+    }
+    None
+}
+
+/// Whether two paths name one file: the same device and inode (a hard link, a symlink, any
+/// spelling), or the same place when neither exists yet.
+fn same_file(a: &Path, b: &Path) -> bool {
+    same_file::is_same_file(a, b).unwrap_or(false)
+        || (!a.exists() && std::path::absolute(a).ok() == std::path::absolute(b).ok())
 }
 
 fn paths_list(paths: &[PathBuf]) -> String {

@@ -481,20 +481,75 @@ fn a_report_is_never_written_over_a_checked_file() {
     let dir = tempfile::tempdir().unwrap();
     let policy = "# 隐私政策\n\n如您继续使用我们的服务，即视为您同意本政策。\n";
     std::fs::write(dir.path().join("p.md"), policy).unwrap();
+    std::fs::hard_link(dir.path().join("p.md"), dir.path().join("p.bak")).unwrap();
+    let setup = [
+        ("c.yaml", "fail_on: never\n"),
+        ("b.json", "{\"version\": 1, \"findings\": []}"),
+    ];
+    for (name, text) in setup {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
     for args in [
         &["check", "--output-file", "p.md", "p.md"][..],
         &["check", "--write-baseline", "./p.md", "."][..],
+        // A hard link is the same file under another name.
+        &["check", "--output-file", "p.bak", "p.md"][..],
+        &["check", "--write-baseline", "p.bak", "p.md"][..],
+        // The run's own setup.
+        &[
+            "check",
+            "--config",
+            "c.yaml",
+            "--output-file",
+            "c.yaml",
+            "p.md",
+        ][..],
+        &[
+            "check",
+            "--baseline",
+            "b.json",
+            "--output-file",
+            "b.json",
+            "p.md",
+        ][..],
+        &[
+            "check",
+            "--write-baseline",
+            "new.json",
+            "--output-file",
+            "./new.json",
+            "p.md",
+        ][..],
     ] {
         let run = common::privlint_in(dir.path(), args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
         assert!(
-            run.stderr.contains("would be overwritten"),
+            run.stderr.contains("would be overwritten")
+                || run.stderr.contains("one would overwrite the other"),
             "{}",
             run.stderr
         );
         let kept = std::fs::read_to_string(dir.path().join("p.md")).unwrap();
         assert_eq!(kept, policy, "{args:?}");
+        for (name, text) in setup {
+            let kept = std::fs::read_to_string(dir.path().join(name)).unwrap();
+            assert_eq!(kept, text, "{args:?}");
+        }
+        assert!(!dir.path().join("new.json").exists(), "{args:?}");
     }
+    // A baseline is rewritten in place.
+    let run = common::privlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--baseline",
+            "b.json",
+            "--write-baseline",
+            "b.json",
+            "p.md",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
     let run = common::privlint_in(dir.path(), &["check", "--output-file", "out.txt", "p.md"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
@@ -650,6 +705,20 @@ examples:
         "{}",
         run.stdout
     );
+    // A report is never written over a rule file.
+    let run = common::privlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--rules",
+            "house",
+            "--output-file",
+            "house/house-word.YAML",
+            "p.txt",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("names a rule file"), "{}", run.stderr);
     // A file where a directory is expected is named as such.
     let run = common::privlint_in(dir.path(), &["check", "--rules", "p.txt", "p.txt"]);
     assert_eq!(run.code, 2);

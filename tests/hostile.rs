@@ -839,6 +839,45 @@ fn file_name_not_utf8() {
     assert_eq!(location["artifactLocation"]["uri"], "policy-%FF%FE.md");
 }
 
+/// Thousands of include globs over hundreds of files: the glob automaton kept a capture slot
+/// per glob, and once its fast engine gave up the fallback's table took 17 GB.
+#[test]
+fn thousands_of_globs_over_hundreds_of_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = String::from("files:\n  include:\n");
+    for i in 0..5_000 {
+        config.push_str(&format!("    - \"**/*{i}*.md\"\n"));
+    }
+    write(dir.path(), "privlint.yaml", config.as_bytes());
+    std::fs::create_dir(dir.path().join("docs")).unwrap();
+    for i in 1000..1300 {
+        write(
+            dir.path(),
+            &format!("docs/q{i}.md"),
+            "我们收集您的手机号码。".as_bytes(),
+        );
+    }
+    // Not matched by any glob: skipped by the walk.
+    write(
+        dir.path(),
+        "docs/other.md",
+        "我们收集您的手机号码。".as_bytes(),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args(["check", "--format", "json", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(report["files"].as_array().unwrap().len(), 300);
+}
+
 #[test]
 fn ten_thousand_small_files() {
     let dir = tempfile::tempdir().unwrap();
