@@ -57,15 +57,10 @@ impl FileResult {
 
 /// Check every policy and manifest found under `paths` with `rules`.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings, rules: &RuleSet) -> Report {
-    let mut targets = walk::collect(paths, &settings.filter);
-    if let Some(manifest) = &settings.manifest
-        && !targets.iter().any(|t| t.path == *manifest)
-    {
-        targets.extend(walk::collect(
-            std::slice::from_ref(manifest),
-            &settings.filter,
-        ));
-    }
+    // The `--manifest` file goes last, and once however it is spelt or also walked.
+    let mut all = paths.to_vec();
+    all.extend(settings.manifest.clone());
+    let targets = walk::collect(&all, &settings.filter);
     let units = pairing::units(
         targets,
         settings.manifest.as_deref(),

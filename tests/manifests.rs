@@ -406,6 +406,31 @@ fn manifest_flag_pairs_explicitly() {
     );
 }
 
+/// `--manifest M` with M also named or walked checks M once, as `check DIR` does.
+#[test]
+fn manifest_flag_and_the_walk_check_the_manifest_once() {
+    let walked = json(&privlint(&["check", "zh-inconsistent", "--format", "json"]));
+    for args in [
+        &[
+            "--manifest",
+            "zh-inconsistent/privacy-manifest.yaml",
+            "zh-inconsistent",
+        ][..],
+        &[
+            "--manifest",
+            "./zh-inconsistent/privacy-manifest.yaml",
+            "zh-inconsistent/privacy-policy.md",
+            "zh-inconsistent/privacy-manifest.yaml",
+        ][..],
+    ] {
+        let report = json(&privlint(
+            &[&["check", "--format", "json"][..], args].concat(),
+        ));
+        assert_eq!(report["files"], walked["files"], "{args:?}");
+        assert_eq!(report["findings"], walked["findings"], "{args:?}");
+    }
+}
+
 fn schema() -> Value {
     serde_json::from_str(
         &std::fs::read_to_string(
