@@ -258,14 +258,13 @@ fn check_unit(unit: &Unit, settings: &Settings, rules: &RuleSet) -> Vec<FileResu
     if settings.inline_suppressions {
         suppress_policy(&mut results[0], &doc, rules, &selected);
         for (k, loaded) in manifests.iter().enumerate() {
-            if let Ok(source) = &loaded.source {
+            // A manifest that could not be read or parsed ran no check: its directives
+            // cannot be judged.
+            if let (Ok(source), Some(Ok(manifest))) = (&loaded.source, &loaded.manifest) {
                 let result = &mut results[k + 1];
                 let findings = std::mem::take(&mut result.findings);
                 let ran = rules_for(&loaded.target.path, doc.lang, settings, rules);
-                let scalars = match &loaded.manifest {
-                    Some(Ok(manifest)) => manifest.scalar_spans(),
-                    _ => Vec::new(),
-                };
+                let scalars = manifest.scalar_spans();
                 let outcome = suppress::apply_yaml(
                     findings,
                     &source.text,

@@ -236,6 +236,40 @@ fn broken_yaml_is_a_parse_error_in_the_file_and_the_policy_is_still_checked() {
     );
 }
 
+/// A manifest that does not parse ran no check: its directives are not called unused, with
+/// or without a policy beside it.
+#[test]
+fn directives_of_a_manifest_that_does_not_parse_are_not_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "privlint: 1
+data:
+  # privlint-disable-next-line manifest-data-without-purpose -- legacy item
+  - id: phone
+    name: 手机号码
+    category: basic_profile
+    purpose: [typo-key]
+";
+    std::fs::write(dir.path().join("privacy-manifest.yaml"), manifest).unwrap();
+    for with_policy in [false, true] {
+        if with_policy {
+            std::fs::write(
+                dir.path().join("privacy-policy.md"),
+                "# 隐私政策\n\n我们收集您的手机号码，用于账号登录。\n",
+            )
+            .unwrap();
+        }
+        let report = json(&privlint_in(
+            dir.path(),
+            &["check", ".", "--format", "json"],
+        ));
+        let rules: Vec<&str> = (report["findings"].as_array().unwrap().iter())
+            .filter(|f| f["location"]["path"] == "privacy-manifest.yaml")
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules, ["parse-error"], "with a policy: {with_policy}");
+    }
+}
+
 #[test]
 fn alias_bombs_and_deep_nesting_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
