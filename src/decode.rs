@@ -239,8 +239,11 @@ fn plausible_utf16_unit(unit: u16) -> bool {
         | 0xFF00..=0xFFEF)
 }
 
-/// A file that is UTF-8 apart from a few stray bytes is decoded as UTF-8 (with the bad bytes
-/// reported) rather than guessed as a legacy encoding, which would garble all of it.
+/// A file with at least half as many valid UTF-8 characters beyond ASCII as invalid sequences
+/// is decoded as UTF-8 (with the bad bytes reported) rather than guessed as a legacy encoding,
+/// which would garble all of it without a word: stray bytes, or a part pasted from a GBK
+/// export. (In GBK or Big5 text about one character in five happens to be valid UTF-8, and
+/// the others make one or two invalid sequences each: a ratio near 0.1.)
 fn mostly_utf8(bytes: &[u8]) -> bool {
     let mut multibyte = 0usize;
     let mut invalid = 0usize;
@@ -250,7 +253,7 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
             invalid += 1;
         }
     }
-    multibyte >= 8 && invalid * 4 <= multibyte
+    multibyte >= 8 && invalid <= 2 * multibyte
 }
 
 /// The encoding declared by `<meta charset=...>` or `<meta http-equiv content="...charset=...">`
@@ -319,6 +322,27 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// Sections pasted from a GBK export into a UTF-8 file, in either order: read as UTF-8
+    /// with the bad bytes reported, never guessed as a single-byte encoding that garbles all.
+    #[test]
+    fn utf8_with_a_gbk_part_is_read_as_utf8_with_a_problem() {
+        let utf8 =
+            "第一部分 我们如何收集您的个人信息。我们会收集您的手机号码，用于账号登录。\n".repeat(3);
+        let chinese = "第二部分 我们如何共享您的个人信息，以及您如何撤回同意。\n".repeat(4);
+        let gbk = encoding_rs::GBK.encode(&chinese).0.into_owned();
+        for bytes in [
+            [utf8.as_bytes(), &gbk].concat(),
+            [&gbk, utf8.as_bytes()].concat(),
+        ] {
+            let decoded = decode(&bytes, false);
+            assert_eq!(decoded.encoding, "utf-8");
+            assert!(decoded.problem.is_some());
+            assert!(decoded.text.contains(utf8.as_str()));
+        }
+        // The GBK part alone is GBK.
+        assert_eq!(decode(&gbk, false).encoding, "gb18030");
     }
 
     #[test]
