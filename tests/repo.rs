@@ -347,6 +347,76 @@ fn sarif_validator() -> Option<jsonschema::Validator> {
     Some(jsonschema::validator_for(&schema).expect("the SARIF schema compiles"))
 }
 
+/// A skipped file and a file that is not a policy leave a trace in every CI format: a SARIF
+/// tool notification, a JUnit `system-out` or `skipped`, a GitHub notice or warning.
+#[test]
+fn notes_and_skipped_files_reach_every_ci_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/docs/zh-gaps.txt"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("policy.txt"), &policy).unwrap();
+    std::fs::write(
+        dir.path().join("large.txt"),
+        policy.repeat(1 + (2 << 20) / policy.len()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("readme.md"),
+        "# Build notes\n\nRun make to build the app.\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        privlint_in(
+            dir.path(),
+            &[
+                "check",
+                "--isolated",
+                "--max-file-size",
+                "1",
+                "--format",
+                format,
+                ".",
+            ],
+        )
+    };
+    let validator = sarif_validator();
+    let sarif = run("sarif").stdout;
+    check_sarif("notes", &sarif, validator.as_ref(), dir.path());
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let notifications = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    let by_file: Vec<(&str, &str)> = (notifications.as_array().unwrap().iter())
+        .map(|n| {
+            let uri = &n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+            (uri.as_str().unwrap(), n["level"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        by_file,
+        [("large.txt", "warning"), ("readme.md", "note")],
+        "{notifications}"
+    );
+    let junit = run("junit").stdout;
+    assert!(
+        junit.contains("<skipped message=\"larger than the 1 MiB limit"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<system-out>not recognised as a privacy policy"),
+        "{junit}"
+    );
+    let github = run("github").stdout;
+    assert!(
+        github.contains("::warning file=large.txt,title=privlint skipped this file"),
+        "{github}"
+    );
+    assert!(
+        github.contains("::notice file=readme.md,title=privlint note::"),
+        "{github}"
+    );
+}
+
 #[test]
 fn sarif_is_valid_and_complete() {
     let validator = sarif_validator();

@@ -54,6 +54,14 @@ pub fn render(report: &Report) -> String {
                 escape_property("privlint skipped this file"),
                 escape_data(&format!("Not checked: {reason}"))
             );
+        } else if let Some(note) = &file.note {
+            let _ = writeln!(
+                out,
+                "::notice file={},title={}::{}",
+                escape_property(&file.source.display),
+                escape_property("privlint note"),
+                escape_data(note)
+            );
         }
     }
     out

@@ -119,6 +119,10 @@ pub fn render(report: &Report) -> String {
             );
             let _ = writeln!(out, "    </testcase>");
         }
+        // How the file was checked ("not recognised as a privacy policy ...").
+        if let Some(note) = &file.note {
+            let _ = writeln!(out, "    <system-out>{}</system-out>", text(note));
+        }
         let _ = writeln!(out, "  </testsuite>");
     }
     out.push_str("</testsuites>\n");

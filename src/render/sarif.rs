@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Label, Report, Severity};
+use crate::diagnostic::{FileStatus, Label, Report, Severity};
 use crate::rules::RuleSet;
 
 /// Where the project lives; rule help links point at the rule files there.
@@ -23,8 +23,38 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+}
+
+/// The run's notes on files: skipped ones, and how others were checked (not a policy, a
+/// manifest without its policy). Omitted when there are none.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    locations: Vec<FileLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FileLocation {
+    physical_location: WholeFile,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WholeFile {
+    artifact_location: ArtifactLocation,
 }
 
 #[derive(Serialize)]
@@ -266,6 +296,34 @@ pub fn write(
             },
         })
         .collect();
+    let notifications: Vec<Notification> = (report.files.iter())
+        .filter_map(|file| {
+            let (level, text) = match (&file.status, &file.note) {
+                (FileStatus::Skipped(reason), _) => ("warning", format!("not checked: {reason}")),
+                (_, Some(note)) => ("note", note.clone()),
+                _ => return None,
+            };
+            Some(Notification {
+                level,
+                message: Text { text },
+                locations: vec![FileLocation {
+                    physical_location: WholeFile {
+                        artifact_location: ArtifactLocation {
+                            uri: uri(&file.source.path),
+                        },
+                    },
+                }],
+            })
+        })
+        .collect();
+    let invocations = if notifications.is_empty() {
+        Vec::new()
+    } else {
+        vec![Invocation {
+            execution_successful: true,
+            tool_execution_notifications: notifications,
+        }]
+    };
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -278,6 +336,7 @@ pub fn write(
                     rules: descriptors,
                 },
             },
+            invocations,
             column_kind: "unicodeCodePoints",
             results,
         }],
