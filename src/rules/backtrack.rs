@@ -7,9 +7,12 @@
 //!
 //! The program is a Thompson NFA over characters searched depth first in priority order, like
 //! regex-automata's bounded backtracker, so a match is the one the regex crate reports
-//! (leftmost-first). Each (join point, position) is explored once, so a search costs at most
-//! the program's size times the text's length; a search whose table would be too large is
-//! refused (`None`) and the caller uses the regex crate instead.
+//! (leftmost-first). Each (join point, position) is explored once, and a run's walk is at
+//! most its window long, so a search costs at most the program's size times the text's length
+//! times the longest window; walks are not repeated where an earlier one already tried their
+//! ends (from a later start, or entered again just before in the same exploration). A search
+//! whose table would be too large is refused (`None`) and the caller uses the regex crate
+//! instead.
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -271,7 +274,9 @@ pub struct Scratch {
 
 /// A run's walk over the text: every character from `from` to `to` is in its class, and
 /// the walk stopped at `to` after `max` characters (`capped`) or where the class ends.
-/// Every place where it could end was pushed during the exploration from `start`.
+/// Every place where it could end was pushed during the exploration from `start`, and so
+/// were those of shortened walks from as early as `tried_from`, the last of them on a stack
+/// `depth` deep.
 #[derive(Clone, Copy, Debug, Default)]
 struct Walk {
     stamp: u32,
@@ -279,6 +284,8 @@ struct Walk {
     from: usize,
     to: usize,
     capped: bool,
+    tried_from: usize,
+    depth: usize,
 }
 
 impl Scratch {
@@ -577,7 +584,27 @@ impl Program {
                             at = walk.to;
                             count = max - skipped;
                         }
+                        // In the same exploration, entered again before where its last walk
+                        // began once every end of that walk was tried (the stack is back
+                        // below them): each end from `min` characters past that walk's start
+                        // on was tried and failed, and this walk cannot go further than that
+                        // one. Only the ends before are new: adjacent windows
+                        // (`[^。]{0,3000}[^。]{0,3000}`) cost their sum, not their product.
+                        let tried = (walk.stamp == stamp
+                            && walk.start == start
+                            && pos <= walk.tried_from
+                            && stack.len() <= walk.depth)
+                            .then_some(walk.tried_from);
+                        let mut at_tried = None;
                         loop {
+                            if let Some(from) = tried {
+                                if at == from {
+                                    at_tried = Some(count);
+                                }
+                                if at_tried.is_some_and(|c| count - c >= min) {
+                                    break;
+                                }
+                            }
                             if count >= min
                                 && (follows.empty
                                     || text.get(at).is_some_and(|&b| follows.bytes.contains(b)))
@@ -595,13 +622,21 @@ impl Program {
                                 _ => break,
                             }
                         }
-                        *walk = Walk {
-                            stamp,
-                            start,
-                            from: pos,
-                            to: at,
-                            capped: count == max,
-                        };
+                        if tried.is_some() {
+                            // The record stays that of the whole walk this one stopped inside.
+                            walk.tried_from = pos;
+                            walk.depth = stack.len();
+                        } else {
+                            *walk = Walk {
+                                stamp,
+                                start,
+                                from: pos,
+                                to: at,
+                                capped: count == max,
+                                tried_from: pos,
+                                depth: stack.len(),
+                            };
+                        }
                         let next = next as u32;
                         if greedy {
                             stack.extend(ends.iter().map(|&end| (next, end)));
@@ -977,6 +1012,48 @@ mod tests {
             let (expected, found) = both(pattern, text);
             assert_eq!(found, expected, "{pattern}");
         }
+    }
+
+    /// Windows one after another: a run entered again before its last walk, in the same
+    /// exploration, walks only up to where that one began.
+    #[test]
+    fn adjacent_windows_match_like_the_regex_crate() {
+        let patterns = [
+            "Q[^。]{0,30}[^。]{0,30}Z",
+            "Q[^。]{2,30}?[^。]{0,30}Z",
+            "Q[^。]{0,30}[^,]{3,10}Z",
+            "Q[^。]{0,12}?[^,]{1,10}?Z",
+            "Q(?:[^。]{0,5}R?){0,4}Z",
+            "[^。]{0,8}[^,]{0,8}Z",
+        ];
+        // A deterministic mix of starts, ends, separators and filler.
+        let alphabet = ['Q', '啊', 'R', 'Z', '。', ',', 'x', '啊', 'x', '啊'];
+        let mut state = 7u32;
+        let texts: Vec<String> = (0..12)
+            .map(|n| {
+                (0..40 + n * 10)
+                    .map(|_| {
+                        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                        alphabet[(state >> 16) as usize % alphabet.len()]
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut compared = 0;
+        for pattern in patterns {
+            let regex = Regex::new(pattern).unwrap();
+            let program = program(pattern);
+            let mut scratch = Scratch::default();
+            for text in &texts {
+                for (at, _) in text.char_indices() {
+                    let expected = regex.find_at(text, at).map(|m| (m.start(), m.end()));
+                    let found = program.find(&mut scratch, text, at).unwrap();
+                    assert_eq!(found, expected, "{pattern} in {text} from {at}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 3_000, "only {compared} searches compared");
     }
 
     /// Patterns built from runs, literals and repetitions, so that runs are walked again
