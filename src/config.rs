@@ -189,8 +189,10 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     };
     loop {
         for name in CONFIG_NAMES {
+            // Anything by that name, also a dangling link or a directory: loading it then
+            // says what is wrong, where skipping it would run with other settings unseen.
             let candidate = dir.join(name);
-            if candidate.is_file() {
+            if candidate.symlink_metadata().is_ok() {
                 return Some(candidate);
             }
         }
@@ -569,20 +571,35 @@ pub fn resolve(
         .difference(&ignored)
         .map(|id| (id.clone(), None))
         .collect();
+    // Ignoring everything selected would switch every rule off without a word, as an empty
+    // selection would.
+    if !selected.is_empty()
+        && !ignored.is_empty()
+        && settings.rules.keys().all(|id| id == PARSE_ERROR)
+    {
+        let message = "`ignore` leaves none of the selected rules to run: select more, or \
+                       ignore fewer"
+            .to_string();
+        errors.push(match (config, cli.ignore.is_some() || select_from_cli) {
+            (Some(config), false) => config.error(&[PathSeg::Key("ignore")], message),
+            _ => command_line_error(message, true),
+        });
+    }
 
     if let (Some(config), Some(file)) = (config, file) {
-        for (id, severity) in &file.severity {
-            if rules.get(id).is_none() {
+        for (name, severity) in &file.severity {
+            // An alias sets its rule's severity, as in `select`.
+            let Some(id) = rules.find(name).map(|rule| &rule.id) else {
                 errors.push(config.error(
-                    &[PathSeg::Key("severity"), PathSeg::Key(id)],
-                    format!("unknown rule `{id}`"),
+                    &[PathSeg::Key("severity"), PathSeg::Key(name)],
+                    format!("unknown rule `{name}`"),
                 ));
                 continue;
-            }
+            };
             let severity = match severity {
                 SeveritySetting::Off if id == PARSE_ERROR => {
                     errors.push(config.error(
-                        &[PathSeg::Key("severity"), PathSeg::Key(id)],
+                        &[PathSeg::Key("severity"), PathSeg::Key(name)],
                         format!("`{PARSE_ERROR}` is always reported: it cannot be switched off"),
                     ));
                     continue;
@@ -632,6 +649,16 @@ pub fn resolve(
                 };
                 errors.push(config.error(&[PathSeg::Key(key)], message));
             }
+        }
+        if file
+            .baseline
+            .as_ref()
+            .is_some_and(|b| b.as_os_str().is_empty())
+        {
+            errors.push(config.error(&[PathSeg::Key("baseline")], "empty path".to_string()));
+        }
+        if file.rules.iter().any(|r| r.as_os_str().is_empty()) {
+            errors.push(config.error(&[PathSeg::Key("rules")], "empty path".to_string()));
         }
         settings.baseline = file
             .baseline
@@ -683,7 +710,14 @@ pub fn resolve(
 /// Extra rule directories from the configuration file, resolved against its directory.
 pub fn rule_dirs(config: Option<&LoadedConfig>) -> Vec<PathBuf> {
     config
-        .map(|c| c.file.rules.iter().map(|r| c.dir().join(r)).collect())
+        .map(|c| {
+            (c.file.rules.iter())
+                // An empty entry is reported when the configuration is resolved; joined, it
+                // would name the configuration's own directory.
+                .filter(|r| !r.as_os_str().is_empty())
+                .map(|r| c.dir().join(r))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -300,7 +300,7 @@ fn rule(args: cli::RuleArgs) -> Result<u8, String> {
         return Ok(0);
     }
     let id = args.id.unwrap_or_default();
-    match rules.get(&id) {
+    match rules.find(&id) {
         Some(rule) => {
             print(&privlint::explain::explain(rule))?;
             Ok(0)

@@ -136,9 +136,10 @@ fn parse(
         let mut switches = Vec::new();
         let mut unknown = Vec::new();
         for name in names {
-            if rules.get(name).is_some() {
+            // An alias switches its rule off, as in `--select`.
+            if let Some(rule) = rules.find(name) {
                 switches.push(Switch {
-                    rule: name.to_string(),
+                    rule: rule.id.clone(),
                     region: Span::default(),
                     used: false,
                 });

@@ -445,6 +445,12 @@ fn settings_that_would_check_nothing_are_setup_errors() {
         ("select: []\n", "`select` is empty"),
         ("ignore: [parse-error]\n", "always reported"),
         ("severity:\n  parse-error: off\n", "always reported"),
+        (
+            "select: [consent]\nignore: [all]\n",
+            "leaves none of the selected rules",
+        ),
+        ("rules: [\"\"]\n", "empty path"),
+        ("baseline: \"\"\n", "empty path"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("privlint.yaml"), config).unwrap();
@@ -459,6 +465,41 @@ fn settings_that_would_check_nothing_are_setup_errors() {
         assert!(
             run.stderr.contains("privlint.yaml:"),
             "{config}: {}",
+            run.stderr
+        );
+    }
+    // The same on the command line.
+    let run = privlint(&[
+        "check",
+        "--select",
+        "all",
+        "--ignore",
+        "all",
+        "fixtures/docs/zh-gaps.txt",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("leaves none of the selected rules"),
+        "{}",
+        run.stderr
+    );
+    // A configuration found by its name is read even when it is no regular file: a dangling
+    // link would otherwise leave the run on the defaults without a word.
+    #[cfg(unix)]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("../shared/privlint.yaml", dir.path().join("privlint.yaml"))
+            .unwrap();
+        std::fs::write(
+            dir.path().join("p.md"),
+            "# 隐私政策\n\n继续使用即视为同意。\n",
+        )
+        .unwrap();
+        let run = common::privlint_in(dir.path(), &["check", "p.md"]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(
+            run.stderr.contains("cannot read the configuration"),
+            "{}",
             run.stderr
         );
     }
@@ -752,4 +793,60 @@ fn a_baseline_with_a_byte_order_mark_is_read() {
     let run = common::privlint_in(dir.path(), &["check", "--baseline", "bad.json", "p.txt"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("bad.json:2:3"), "{}", run.stderr);
+}
+
+/// The aliases of the manifest rules work wherever a rule id does: directives, the
+/// configuration's `severity`, `privlint rule`.
+#[test]
+fn rule_aliases_work_wherever_ids_do() {
+    let run = privlint(&["rule", "manifest-sdk-not-disclosed"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("undisclosed-sdk"), "{}", run.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("privlint.yaml"),
+        "severity:\n  manifest-field-not-disclosed: warning\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("privacy-policy.md"),
+        "# 隐私政策\n\n我们收集您的手机号码，用于账号登录。\n",
+    )
+    .unwrap();
+    let manifest = "privlint: 1
+app:
+  name: 示例
+data:
+  - id: location
+    # privlint-disable-next-line manifest-field-not-disclosed -- reviewed
+    name: 精确位置
+    category: whereabouts
+    purposes: [导航]
+  - id: contacts
+    name: 通讯录
+    category: contacts
+    purposes: [好友推荐]
+";
+    std::fs::write(dir.path().join("privacy-manifest.yaml"), manifest).unwrap();
+    let run = common::privlint_in(
+        dir.path(),
+        &["check", "--format", "json", "--fail-on", "never", "."],
+    );
+    let report = common::json(&run);
+    let undisclosed: Vec<(&str, &str)> = (report["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"] == "undisclosed-data")
+        .map(|f| {
+            (
+                f["location"]["text"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(undisclosed.len(), 1, "{report}");
+    assert_eq!(undisclosed[0].1, "warning", "{report}");
+    assert!(
+        !report.to_string().contains("invalid-suppression"),
+        "{report}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 1, "{report}");
 }
