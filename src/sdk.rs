@@ -991,6 +991,11 @@ fn heading_entries(doc: &Document, taxonomy: &Taxonomy, taken: &[bool]) -> Vec<S
             continue;
         };
         let named = name.text(doc);
+        // The document's title, or a heading naming a policy ("极光推送SDK隐私政策"): the
+        // document is that SDK's own policy, not an entry of a list.
+        if doc.title == Some(heading) || names_policy(named) {
+            continue;
+        }
         let names_sdk = matcher(
             &SUFFIX,
             r"(?:SDK|sdk|Sdk|插件|Kit)\)?(?:\s*\([^)]{0,40}\))?$",
@@ -1054,6 +1059,16 @@ fn heading_entries(doc: &Document, taxonomy: &Taxonomy, taken: &[bool]) -> Vec<S
         });
     }
     entries
+}
+
+/// Whether a heading names a policy document rather than an SDK.
+fn names_policy(heading: &str) -> bool {
+    static POLICY: OnceLock<Matcher> = OnceLock::new();
+    matcher(
+        &POLICY,
+        r"(?i)(?:隐私|个人信息)(?:权)?(?:保护)?(?:政策|指引|声明|规则)|privacy (?:policy|notice|statement)",
+    )
+    .is_match(heading)
 }
 
 /// What an entry's free text says: its vendor, purpose, data scope and link.
@@ -1206,6 +1221,22 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// An SDK's own policy, titled after it: its title and a heading naming a policy are no
+    /// entries, while a heading naming the SDK over its fields is one.
+    #[test]
+    fn an_sdks_own_policy_title_is_no_entry() {
+        for text in [
+            "# 极光推送SDK隐私政策\n\n我们重视您的个人信息。本SDK由示例科技有限公司提供。\n",
+            "# 示例应用\n\n## 隐私政策 SDK\n\n本SDK由示例科技有限公司提供。\n",
+        ] {
+            assert_eq!(entries(text, Format::Markdown), [], "{text}");
+        }
+        let listed = "# 隐私政策\n\n## 第三方SDK\n\n### 极光推送SDK\n\n使用目的:消息推送\n";
+        let found = entries(listed, Format::Markdown);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "极光推送SDK");
     }
 
     #[test]
