@@ -67,9 +67,11 @@ fn human_options(color: ColorArg, stream_is_terminal: bool) -> HumanOptions {
         ColorArg::Never => false,
         ColorArg::Auto => stream_is_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
+    // `COLUMNS=0` (some CI runners) means unknown, not a column per character.
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .filter(|&width: &usize| width > 0)
         .unwrap_or(100);
     HumanOptions {
         color,

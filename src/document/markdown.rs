@@ -32,7 +32,9 @@ pub(crate) fn parse(source: &str) -> RawDocument {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        // Hugo's TOML front matter (`+++`), as YAML's (`---`), is not policy text.
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
     let mut state = State {
         source,
         doc: RawDocument::default(),
@@ -258,6 +260,18 @@ mod tests {
                 (RawKind::ListItem, "注销账号".into()),
             ]
         );
+    }
+
+    #[test]
+    fn yaml_and_toml_front_matter_are_skipped() {
+        for fence in ["---", "+++"] {
+            let source = format!("{fence}\ntitle: 继续使用即视为同意\n{fence}\n\n# 隐私政策\n");
+            assert_eq!(
+                blocks(&source),
+                vec![(RawKind::Heading(1), "隐私政策".into())],
+                "{fence}"
+            );
+        }
     }
 
     #[test]
