@@ -97,7 +97,20 @@ fn parse(
 ) -> Vec<Directive> {
     let mut directives = Vec::new();
     for comment in comments {
-        let Some(rest) = comment.text.trim().strip_prefix("privlint-") else {
+        let text = comment.text.trim();
+        let Some(rest) = text.strip_prefix("privlint-") else {
+            // `PRIVLINT-DISABLE` would otherwise be ignored without a word.
+            if text
+                .get(..9)
+                .is_some_and(|p| p.eq_ignore_ascii_case("privlint-"))
+            {
+                let message = if problems.zh() {
+                    "屏蔽指令须使用小写，如 `privlint-disable`".to_string()
+                } else {
+                    "directives are written in lower case, e.g. `privlint-disable`".to_string()
+                };
+                problems.push(INVALID, comment.span, message);
+            }
             continue;
         };
         // Everything after ` -- ` is the reason, for the reader only.
@@ -538,6 +551,30 @@ mod tests {
         // rule suppressed nothing.
         assert_eq!(suppressed, 2);
         assert_eq!(kept, vec!["unused-suppression@0"]);
+    }
+
+    #[test]
+    fn an_upper_case_directive_is_reported_not_ignored() {
+        let text = "<!-- PRIVLINT-DISABLE-FILE consent-by-continued-use -->\n\nX one\n";
+        let (kept, suppressed) = run(text, ALL);
+        assert_eq!(suppressed, 0);
+        assert_eq!(
+            kept,
+            vec![
+                format!("consent-by-continued-use@{}", text.find('X').unwrap()),
+                "invalid-suppression@0".to_string()
+            ]
+        );
+        // A comment that only starts like one is no directive.
+        let text = "<!-- privlintable notes -->\n\nX one\n";
+        let (kept, _) = run(text, ALL);
+        assert_eq!(
+            kept,
+            vec![format!(
+                "consent-by-continued-use@{}",
+                text.find('X').unwrap()
+            )]
+        );
     }
 
     #[test]

@@ -531,6 +531,7 @@ fn schema_and_parser_agree() {
         "privlint: 1\ndata: {}\n",
         "privlint: 1\nsdks:\n  - vendor: v\n",
         "privlint: 1\nrights:\n  response_days: soon\n",
+        "privlint: 1\ndata:\n  - id: x\n    name: \" \"\n",
     ];
     for yaml in refused_by_both {
         assert!(!schema_accepts(yaml), "schema accepts:\n{yaml}");

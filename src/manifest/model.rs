@@ -260,6 +260,19 @@ impl Manifest {
                 span: root.locate(&[PathSeg::Key("privlint")]).span(),
             });
         }
+        // An empty name would be quoted as 「」 in every finding about the item.
+        if let Some(i) = (spec.data.iter()).position(|item| item.name.trim().is_empty()) {
+            return Err(LoadError {
+                message: format!("data[{i}].name is empty: name the item as the policy does"),
+                span: root
+                    .locate(&[
+                        PathSeg::Key("data"),
+                        PathSeg::Index(i),
+                        PathSeg::Key("name"),
+                    ])
+                    .span(),
+            });
+        }
         Ok(Manifest { spec, root })
     }
 
@@ -328,5 +341,13 @@ mod tests {
         assert!(Manifest::parse("- a\n- b\n").is_err());
         let broken = Manifest::parse("privlint: 1\ndata: [\n").unwrap_err();
         assert!(broken.span.start > 0);
+        let empty = "privlint: 1\ndata:\n  - id: a\n    name: \"  \"\n    category: email\n";
+        let error = Manifest::parse(empty).unwrap_err();
+        assert!(
+            error.message.contains("data[0].name is empty"),
+            "{}",
+            error.message
+        );
+        assert_eq!(&empty[error.span.start..error.span.end], "\"  \"");
     }
 }
