@@ -80,8 +80,10 @@ pub struct Finding {
     pub rule: String,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
-    pub references: Vec<String>,
+    /// The rule's help, shared by its findings where it needs no filling in.
+    pub help: Option<std::sync::Arc<str>>,
+    /// The rule's citations, shared by all its findings.
+    pub references: std::sync::Arc<[String]>,
     pub primary: Label,
     pub related: Vec<Label>,
     /// The heading of the section the finding is in (part of the fingerprint).
@@ -284,7 +286,7 @@ mod tests {
                 severity: Severity::Warning,
                 message: String::new(),
                 help: None,
-                references: vec![],
+                references: Default::default(),
                 primary: Label {
                     file: 0,
                     span: Span::new(0, 0),

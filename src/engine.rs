@@ -631,7 +631,7 @@ fn finding(rule: &Rule, doc: &Document, hit: &Hit) -> Finding {
         rule: rule.id.clone(),
         severity: hit.severity,
         message: fill(rule.message.get(doc.lang), hit, doc.lang),
-        help: Some(fill(rule.help.get(doc.lang), hit, doc.lang)),
+        help: Some(rule.help_for(doc.lang, hit)),
         references: rule.references.clone(),
         primary: Label {
             file: 0,
@@ -713,7 +713,7 @@ fn parse_error(rules: &RuleSet, source: &SourceFile, span: Span, detail: String)
         rule: PARSE_ERROR.to_string(),
         severity: rule.map_or(Severity::Error, |r| r.severity),
         message: detail,
-        help: rule.map(|r| r.help.en.clone()),
+        help: rule.map(|r| std::sync::Arc::clone(&r.help_text[Lang::En.index()])),
         references: rule.map(|r| r.references.clone()).unwrap_or_default(),
         primary: Label {
             file: 0,

@@ -28,7 +28,7 @@ pub fn explain(rule: &Rule) -> String {
     let _ = writeln!(out, "defined in: {}", rule.origin.path);
     if !rule.references.is_empty() {
         let _ = writeln!(out, "\nReferences:");
-        for reference in &rule.references {
+        for reference in rule.references.iter() {
             let _ = writeln!(out, "  - {reference}");
         }
     }

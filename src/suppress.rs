@@ -68,7 +68,7 @@ impl Problems<'_> {
             rule: id.to_string(),
             severity: severity.unwrap_or(rule.severity),
             message,
-            help: Some(rule.help.get(self.lang).to_string()),
+            help: Some(std::sync::Arc::clone(&rule.help_text[self.lang.index()])),
             references: rule.references.clone(),
             primary: Label {
                 file: self.file,
@@ -500,7 +500,7 @@ mod tests {
             severity: Severity::Error,
             message: String::new(),
             help: None,
-            references: Vec::new(),
+            references: Default::default(),
             primary: Label {
                 file: 0,
                 span: Span::new(at, at + 1),

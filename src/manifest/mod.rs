@@ -207,11 +207,7 @@ impl Out<'_> {
             rule: rule.id.clone(),
             severity: configured.unwrap_or(hit.severity),
             message: crate::engine::fill(rule.message.get(self.lang), &hit, self.lang),
-            help: Some(crate::engine::fill(
-                rule.help.get(self.lang),
-                &hit,
-                self.lang,
-            )),
+            help: Some(rule.help_for(self.lang, &hit)),
             references: rule.references.clone(),
             primary: Label {
                 file,

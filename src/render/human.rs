@@ -199,7 +199,7 @@ fn diagnostic<'r>(
     let label = rules
         .get(&finding.rule)
         .map(|r| r.title.get(lang).to_string());
-    let mut help = finding.help.clone().unwrap_or_default();
+    let mut help = finding.help.as_deref().unwrap_or_default().to_string();
     if !finding.references.is_empty() {
         let heading = match lang {
             Lang::Zh => "依据",

@@ -152,7 +152,7 @@ mod tests {
             severity: Severity::Error,
             message: "no contact".into(),
             help: None,
-            references: Vec::new(),
+            references: Default::default(),
             primary: Label {
                 file,
                 span: Span::new(0, 4),

@@ -110,9 +110,13 @@ pub struct Rule {
     pub tags: Vec<String>,
     pub aliases: Vec<String>,
     pub profiles: Vec<String>,
-    pub references: Vec<String>,
+    /// Shared with every finding of the rule.
+    pub references: std::sync::Arc<[String]>,
     pub message: Localized,
     pub help: Localized,
+    /// The help in each language ([`Lang::index`]), trimmed and shared with every finding
+    /// of the rule whose help needs no filling in.
+    pub help_text: [std::sync::Arc<str>; 2],
     pub description: String,
     pub url: Option<String>,
     pub documents: Documents,
@@ -122,6 +126,16 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The help for a finding in `lang`: shared, or filled in with what `hit` found.
+    pub fn help_for(&self, lang: Lang, hit: &eval::Hit) -> std::sync::Arc<str> {
+        let template = self.help.get(lang);
+        if template.contains('{') {
+            crate::engine::fill(template, hit, lang).into()
+        } else {
+            std::sync::Arc::clone(&self.help_text[lang.index()])
+        }
+    }
+
     pub fn applies_to(&self, lang: Lang) -> bool {
         self.langs.contains(&lang)
     }
