@@ -607,23 +607,10 @@ fn yaml_bombs_in_rule_files() {
 
 #[test]
 fn enormous_user_regex_is_refused() {
-    let rule = r###"id: huge-pattern
-title: {en: A pattern too large to compile, zh: 无法编译的巨大模式}
-severity: warning
-langs: [en]
-references: ["none"]
-message: {en: m, zh: 消息}
-help: {en: h, zh: 帮助}
-description: "## What it checks\nNothing.\n## Why it matters\nIt tests the size limit."
-check:
-  kind: forbid
-  patterns:
-    en: ['\w{1000}\w{1000}\w{1000}']
-examples:
-  valid: [{lang: en, text: "ok"}]
-  invalid: [{lang: en, text: "x", expect: ["x"]}]
-"###;
-    hostile_rule_file(rule, "size limit");
+    hostile_rule_file(
+        &rule_with_pattern("en", r"\w{1000}\w{1000}\w{1000}"),
+        "size limit",
+    );
 }
 
 /// A pattern repeating a large vocabulary macro is refused as it expands, not after
@@ -631,34 +618,19 @@ examples:
 #[test]
 fn user_pattern_repeating_a_macro_is_refused() {
     let pattern = "{{taxonomy:sensitive}}".repeat(16_000);
-    let rule = format!(
-        r###"id: repeated-macro
-title: {{en: A pattern that expands too far, zh: 展开过大的模式}}
-severity: warning
-langs: [zh]
-references: ["none"]
-message: {{en: m, zh: 消息}}
-help: {{en: h, zh: 帮助}}
-description: "## What it checks\nNothing.\n## Why it matters\nIt tests the expansion limit."
-check:
-  kind: forbid
-  patterns:
-    zh: ['{pattern}']
-examples:
-  valid: [{{lang: zh, text: "好"}}]
-  invalid: [{{lang: zh, text: "身份证", expect: ["身份证"]}}]
-"###
+    hostile_rule_file(
+        &rule_with_pattern("zh", &pattern),
+        "once its macros are expanded",
     );
-    hostile_rule_file(&rule, "once its macros are expanded");
 }
 
-/// A user rule whose `en` pattern is `pattern`.
-fn rule_with_pattern(pattern: &str) -> String {
+/// A user rule whose pattern for `lang` is `pattern`.
+fn rule_with_pattern(lang: &str, pattern: &str) -> String {
     format!(
         r###"id: rule
 title: {{en: A user rule, zh: 用户规则}}
 severity: warning
-langs: [en]
+langs: [{lang}]
 references: ["none"]
 message: {{en: m, zh: 消息}}
 help: {{en: h, zh: 帮助}}
@@ -666,10 +638,10 @@ description: "## What it checks\nA word.\n## Why it matters\nIt tests pattern ch
 check:
   kind: forbid
   patterns:
-    en: ['{pattern}']
+    {lang}: ['{pattern}']
 examples:
-  valid: [{{lang: en, text: "ok"}}]
-  invalid: [{{lang: en, text: "Privacy", expect: ["Privacy"]}}]
+  valid: [{{lang: {lang}, text: "ok"}}]
+  invalid: [{{lang: {lang}, text: "Privacy", expect: ["Privacy"]}}]
 "###
     )
 }
@@ -680,18 +652,24 @@ examples:
 fn user_patterns_that_cannot_work_are_refused() {
     // The normaliser turns full-width letters half-width and drops zero-width spaces.
     hostile_rule_file(
-        &rule_with_pattern("Ｐrivacy"),
+        &rule_with_pattern("en", "Ｐrivacy"),
         "`Ｐ`, which the text normaliser",
     );
-    hostile_rule_file(&rule_with_pattern("Pri\u{200b}vacy"), "\\u{200b}");
-    hostile_rule_file(&rule_with_pattern("(?:Privacy)?"), "can match empty text");
-    hostile_rule_file(&rule_with_pattern("x*|Privacy"), "can match empty text");
+    hostile_rule_file(&rule_with_pattern("en", "Pri\u{200b}vacy"), "\\u{200b}");
+    hostile_rule_file(
+        &rule_with_pattern("en", "(?:Privacy)?"),
+        "can match empty text",
+    );
+    hostile_rule_file(
+        &rule_with_pattern("en", "x*|Privacy"),
+        "can match empty text",
+    );
     // The same rule with a working pattern loads and passes its own examples.
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
         "rule.yaml",
-        rule_with_pattern("Privacy").as_bytes(),
+        rule_with_pattern("en", "Privacy").as_bytes(),
     );
     let output = Command::new(env!("CARGO_BIN_EXE_privlint"))
         .args(["test-rules", "--rules"])
