@@ -275,10 +275,26 @@ fn read_by_the_run(
 }
 
 /// Whether two paths name one file: the same device and inode (a hard link, a symlink, any
-/// spelling), or the same place when neither exists yet.
+/// spelling), or the same place when neither exists yet. Only metadata is read: opening a
+/// pipe named on the command line would block.
 fn same_file(a: &Path, b: &Path) -> bool {
-    same_file::is_same_file(a, b).unwrap_or(false)
-        || (!a.exists() && std::path::absolute(a).ok() == std::path::absolute(b).ok())
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(meta_a), Ok(meta_b)) => same_existing_file(a, b, &meta_a, &meta_b),
+        (Err(_), Err(_)) => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+        _ => false,
+    }
+}
+
+#[cfg(unix)]
+fn same_existing_file(_: &Path, _: &Path, a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+/// Without inode numbers at hand, files are told apart by their resolved paths.
+#[cfg(not(unix))]
+fn same_existing_file(a: &Path, b: &Path, _: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
 }
 
 fn paths_list(paths: &[PathBuf]) -> String {

@@ -747,6 +747,26 @@ fn fifo_is_not_read() {
         return;
     }
     check_hostile(dir.path(), &path, Expect::Failed("not a regular file"));
+    // Telling the report's file from the checked ones reads their metadata only: opening
+    // the pipe would wait for a writer forever.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_privlint"))
+        .args(["check", "--isolated", "--output-file"])
+        .arg(dir.path().join("report.txt"))
+        .arg(&path)
+        .spawn()
+        .unwrap();
+    let waited = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if waited.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("privlint blocked on the pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(1));
 }
 
 /// A configuration or baseline that is a pipe or a device is refused before it is read: a
